@@ -1,0 +1,157 @@
+"""Real datasets that ship inside installed packages (nothing is downloaded).
+
+* scikit-learn's digits: 1,797 8×8 images, 10 classes; mode = class.
+* scikit-lego's arrests: 5,226 records; groups by ``colour`` or ``sex``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from fedgan.data._scenario import Conditioning, Scenario, with_labels
+
+__all__ = ["TabularEncoder", "arrests_scenario", "digits_scenario"]
+
+ARRESTS_NUMERIC = ("year", "age", "checks")
+ARRESTS_CATEGORICAL = ("released", "colour", "sex", "employed", "citizen")
+
+
+def digits_scenario(
+    name: str,
+    *,
+    minority_classes: Sequence[int] = (8, 9),
+    minority_share: float | None = 0.05,
+    conditioning: Conditioning = Conditioning.NONE,
+    seed: int = 0,
+) -> Scenario:
+    """Digits scaled to [−1, 1], with ``minority_classes`` as group 1 at a reduced share.
+
+    Minority rows are subsampled (without replacement) until group 1 holds
+    ``minority_share`` of the rows; ``None`` keeps every row.
+    """
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x = (bunch.data.astype(np.float32) / 8.0) - 1.0
+    mode = bunch.target.astype(np.int64)
+    minority = sorted({int(c) for c in minority_classes})
+    if any(not 0 <= c < 10 for c in minority) or len(minority) == 10:
+        raise ValueError(
+            f"minority_classes must be a proper subset of 0..9, got {list(minority_classes)}"
+        )
+    mode_groups = np.zeros(10, dtype=np.int64)
+    mode_groups[minority] = 1
+    keep = np.ones(len(x), dtype=bool)
+    if minority and minority_share is not None:
+        if not 0 < minority_share < 1:
+            raise ValueError(f"minority_share must be in (0, 1), got {minority_share}")
+        is_min = mode_groups[mode] == 1
+        n_maj = int((~is_min).sum())
+        n_min = min(int(is_min.sum()), round(minority_share * n_maj / (1 - minority_share)))
+        if n_min < len(minority):
+            raise ValueError(
+                f"minority_share {minority_share} leaves fewer than one row per minority class"
+            )
+        rng = np.random.default_rng(seed)
+        # keep the same number of rows per minority class
+        per_class = n_min // len(minority)
+        keep[is_min] = False
+        for c in minority:
+            rows = np.flatnonzero(mode == c)
+            keep[rng.choice(rows, size=min(per_class, len(rows)), replace=False)] = True
+    x, mode = x[keep], mode[keep]
+    weights = np.bincount(mode, minlength=10) / len(mode)
+    group, label = with_labels(x, mode, mode_groups, conditioning)
+    return Scenario(
+        name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
+        mode_groups=mode_groups, mode_weights=weights, num_groups=2 if minority else 1,
+        image_shape=(1, 8, 8), group_names=("majority", "minority")[: 2 if minority else 1],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TabularEncoder:
+    """Standardise numeric columns and one-hot categoricals; invert with :meth:`decode`."""
+
+    numeric: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    categories: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def fit(
+        cls, df: pd.DataFrame, numeric: Sequence[str], categorical: Sequence[str]
+    ) -> TabularEncoder:
+        """Learn means, standard deviations and category lists from ``df``."""
+        cats = tuple((c, tuple(sorted(str(v) for v in df[c].unique()))) for c in categorical)
+        return cls(
+            numeric=tuple(numeric),
+            mean=tuple(float(df[c].mean()) for c in numeric),
+            std=tuple(float(df[c].std()) or 1.0 for c in numeric),
+            categories=cats,
+        )
+
+    @property
+    def width(self) -> int:
+        """Encoded feature count."""
+        return len(self.numeric) + sum(len(v) for _, v in self.categories)
+
+    def encode(self, df: pd.DataFrame) -> np.ndarray:
+        """Records → ``[N, width]`` float32."""
+        parts = [
+            ((df[c].to_numpy(float) - m) / s)[:, None]
+            for c, m, s in zip(self.numeric, self.mean, self.std)
+        ]
+        for col, values in self.categories:
+            col_values = df[col].astype(str).to_numpy()
+            parts.append(np.stack([col_values == v for v in values], axis=1).astype(float))
+        return np.concatenate(parts, axis=1).astype(np.float32)
+
+    def decode(self, x: np.ndarray) -> pd.DataFrame:
+        """``[N, width]`` rows (e.g. generated) → records; argmax per one-hot block."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[1] != self.width:
+            raise ValueError(f"x must have shape (N, {self.width}), got {x.shape}")
+        out: dict[str, np.ndarray] = {}
+        for i, (c, m, s) in enumerate(zip(self.numeric, self.mean, self.std)):
+            out[c] = np.rint(x[:, i] * s + m).astype(np.int64)
+        j = len(self.numeric)
+        for col, values in self.categories:
+            block = x[:, j : j + len(values)]
+            out[col] = np.asarray(values, dtype=object)[block.argmax(axis=1)]
+            j += len(values)
+        return pd.DataFrame(out)
+
+
+def arrests_scenario(
+    name: str,
+    *,
+    sensitive: Literal["colour", "sex"] = "colour",
+    conditioning: Conditioning = Conditioning.NONE,
+) -> Scenario:
+    """Arrests records encoded for a GAN; group (and mode) = the sensitive attribute.
+
+    The encoder is stored on the scenario so generated rows decode to records.
+    """
+    from sklego.datasets import load_arrests
+
+    if sensitive not in ("colour", "sex"):
+        raise ValueError(f"sensitive must be 'colour' or 'sex', got {sensitive!r}")
+    df = load_arrests(as_frame=True)
+    enc = TabularEncoder.fit(df, ARRESTS_NUMERIC, ARRESTS_CATEGORICAL)
+    x = enc.encode(df)
+    counts = df[sensitive].value_counts()
+    names = tuple(str(v) for v in counts.index)  # majority first: group 0 is the largest
+    mode = df[sensitive].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
+    mode_groups = np.arange(len(names), dtype=np.int64)
+    group, label = with_labels(x, mode, mode_groups, conditioning)
+    return Scenario(
+        name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
+        mode_groups=mode_groups, mode_weights=counts.to_numpy(float) / len(df),
+        num_groups=len(names), encoder=enc, group_names=names,
+    )  # fmt: skip

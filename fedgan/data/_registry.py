@@ -1,0 +1,193 @@
+"""Named scenarios: a dataset, its group structure and its federated split."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fedgan.data._mixtures import grid_means, mixture_scenario, ring_means
+from fedgan.data._real import arrests_scenario, digits_scenario
+from fedgan.data._scenario import Conditioning, Scenario
+
+__all__ = ["SCENARIOS", "PartitionScheme", "ScenarioSpec", "load_scenario", "scenario_spec"]
+
+DatasetName = Literal["ring8", "grid25", "digits", "arrests"]
+
+
+class PartitionScheme(enum.StrEnum):
+    """How rows are split over clients."""
+
+    IID = "iid"
+    DIRICHLET = "dirichlet"
+    PATHOLOGICAL = "pathological"
+    QUANTITY = "quantity"
+    MINORITY = "minority"
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """Everything that defines a scenario; every field can be overridden.
+
+    Attributes
+    ----------
+    dataset : {"ring8", "grid25", "digits", "arrests"}
+        Data source.
+    partitioner : PartitionScheme
+        Federated split.
+    num_partitions : int
+        Number of clients.
+    alpha : float
+        Dirichlet concentration (dirichlet, quantity, and the majority rows of minority).
+    partition_by : {"mode", "group", "label"}
+        Column the Dirichlet and pathological splits act on.
+    classes_per_partition : int
+        Pathological split: values of ``partition_by`` per client.
+    minority_modes : tuple of int
+        Modes (mixtures) or classes (digits) forming group 1.
+    minority_share : float or None
+        Mass of group 1 in (0, 1); ``None`` keeps the natural share.
+    minority_partitions : int
+        Clients holding all minority rows (minority split).
+    conditioning : Conditioning
+        What models condition on.
+    sensitive : {"colour", "sex"}
+        Arrests: the group attribute.
+    num_samples : int
+        Mixtures: rows drawn.
+    min_partition_size : int
+        Every client gets at least this many rows.
+    seed : int
+        Seed of the data and of the split.
+    """
+
+    dataset: DatasetName
+    partitioner: PartitionScheme = PartitionScheme.DIRICHLET
+    num_partitions: int = 10
+    alpha: float = 0.3
+    partition_by: Literal["mode", "group", "label"] = "mode"
+    classes_per_partition: int = 2
+    minority_modes: tuple[int, ...] = ()
+    minority_share: float | None = None
+    minority_partitions: int = 2
+    conditioning: Conditioning = Conditioning.NONE
+    sensitive: Literal["colour", "sex"] = "colour"
+    num_samples: int = 20_000
+    min_partition_size: int = 10
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.dataset not in ("ring8", "grid25", "digits", "arrests"):
+            raise ValueError(
+                f"dataset must be ring8, grid25, digits or arrests, got {self.dataset!r}"
+            )
+        _enum(self, "partitioner", PartitionScheme)
+        _enum(self, "conditioning", Conditioning)
+        for name in (
+            "num_partitions",
+            "classes_per_partition",
+            "minority_partitions",
+            "num_samples",
+        ):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+        if not self.alpha > 0:
+            raise ValueError(f"alpha must be > 0, got {self.alpha!r}")
+        if self.minority_share is not None and not 0 < self.minority_share < 1:
+            raise ValueError(f"minority_share must be in (0, 1), got {self.minority_share!r}")
+        if self.minority_partitions > self.num_partitions:
+            raise ValueError(
+                f"minority_partitions ({self.minority_partitions}) must not exceed "
+                f"num_partitions ({self.num_partitions})"
+            )
+        if self.partition_by not in ("mode", "group", "label"):
+            raise ValueError(
+                f"partition_by must be mode, group or label, got {self.partition_by!r}"
+            )
+        if self.min_partition_size < 0:
+            raise ValueError(f"min_partition_size must be >= 0, got {self.min_partition_size}")
+        object.__setattr__(self, "minority_modes", tuple(int(m) for m in self.minority_modes))
+
+
+def _enum(spec: ScenarioSpec, name: str, kind: type[enum.StrEnum]) -> None:
+    value = getattr(spec, name)
+    try:
+        object.__setattr__(spec, name, kind(value))
+    except ValueError:
+        raise ValueError(
+            f"{name} must be one of {[k.value for k in kind]}, got {value!r}"
+        ) from None
+
+
+_GRID_DIAGONAL = (0, 6, 12, 18, 24)
+
+SCENARIOS: dict[str, ScenarioSpec] = {
+    "ring8-iid": ScenarioSpec("ring8", PartitionScheme.IID, num_partitions=5),
+    "ring8-minority": ScenarioSpec(
+        "ring8", PartitionScheme.MINORITY, num_partitions=5, minority_modes=(0, 1),
+        minority_share=0.05, minority_partitions=1,
+    ),
+    "grid25-iid": ScenarioSpec("grid25", PartitionScheme.IID),
+    "grid25-dirichlet": ScenarioSpec("grid25", PartitionScheme.DIRICHLET, alpha=0.3),
+    "grid25-minority": ScenarioSpec(
+        "grid25", PartitionScheme.MINORITY, alpha=0.3, minority_modes=_GRID_DIAGONAL,
+        minority_share=0.05, minority_partitions=2,
+    ),
+    "digits-pathological": ScenarioSpec(
+        "digits", PartitionScheme.PATHOLOGICAL, classes_per_partition=2, minority_modes=()
+    ),
+    "digits-minority": ScenarioSpec(
+        "digits", PartitionScheme.MINORITY, num_partitions=5, alpha=0.5, minority_modes=(8, 9),
+        minority_share=0.05, minority_partitions=1,
+    ),
+    "arrests-colour": ScenarioSpec(
+        "arrests", PartitionScheme.MINORITY, num_partitions=5, alpha=1.0, partition_by="group",
+        sensitive="colour", minority_partitions=1,
+    ),
+    "arrests-sex": ScenarioSpec(
+        "arrests", PartitionScheme.MINORITY, num_partitions=5, alpha=1.0, partition_by="group",
+        sensitive="sex", minority_partitions=1,
+    ),
+}  # fmt: skip
+
+
+def scenario_spec(name: str, **overrides: Any) -> ScenarioSpec:
+    """The registered spec ``name`` with ``overrides`` applied and validated.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (the message lists the valid ones) or a bad override.
+    """
+    if name not in SCENARIOS:
+        raise ValueError(
+            f"unknown scenario {name!r}; valid scenarios: {', '.join(sorted(SCENARIOS))}"
+        )
+    fields = {f.name for f in dataclasses.fields(ScenarioSpec)}
+    unknown = sorted(set(overrides) - fields)
+    if unknown:
+        raise ValueError(f"unknown scenario field(s) {unknown}; allowed: {sorted(fields)}")
+    return dataclasses.replace(SCENARIOS[name], **overrides)
+
+
+def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scenario:
+    """Build the data of a spec (or of a registered name with its defaults)."""
+    if isinstance(spec, str):
+        name, spec = spec, scenario_spec(spec)
+    label = name or spec.dataset
+    if spec.dataset in ("ring8", "grid25"):
+        means, sd = (
+            (ring_means(8, 2.0), 0.02) if spec.dataset == "ring8" else (grid_means(5, 2.0), 0.05)
+        )
+        return mixture_scenario(
+            label, means, sd=sd, minority_modes=spec.minority_modes, minority_share=spec.minority_share,
+            num_samples=spec.num_samples, conditioning=spec.conditioning, seed=spec.seed,
+        )  # fmt: skip
+    if spec.dataset == "digits":
+        return digits_scenario(
+            label, minority_classes=spec.minority_modes, minority_share=spec.minority_share,
+            conditioning=spec.conditioning, seed=spec.seed,
+        )  # fmt: skip
+    return arrests_scenario(label, sensitive=spec.sensitive, conditioning=spec.conditioning)

@@ -1,0 +1,115 @@
+"""The Scenario: one dataset with its modes, groups and conditioning labels."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Conditioning", "Scenario"]
+
+
+class Conditioning(enum.StrEnum):
+    """What the generator and critic condition on."""
+
+    NONE = "none"
+    GROUP = "group"
+    MODE = "mode"
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A dataset where every row carries its mode, group and label.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    x : np.ndarray
+        ``[N, d]`` float32 rows (images flattened; see ``image_shape``).
+    mode, group, label : np.ndarray
+        ``[N]`` int64: mixture component / class, fairness group, and the
+        label models condition on (equal to ``mode`` or ``group``, or 0).
+    conditioning : Conditioning
+        What ``label`` is.
+    mode_groups : np.ndarray
+        ``[M]`` group of each mode.
+    mode_weights : np.ndarray
+        ``[M]`` true mixture weights (sum to 1).
+    num_groups : int
+        Number of groups G.
+    mode_means, mode_stds : np.ndarray or None
+        ``[M, d]`` and ``[M]`` for synthetic mixtures; ``None`` for real data.
+    image_shape : tuple of int or None
+        ``(1, 8, 8)`` for digits: the shape conv models use.
+    encoder : Any
+        Inverse transform for tabular data (``encoder.decode(x)``), else ``None``.
+    group_names : tuple of str
+        Human-readable name of each group.
+    """
+
+    name: str
+    x: np.ndarray
+    mode: np.ndarray
+    group: np.ndarray
+    label: np.ndarray
+    conditioning: Conditioning
+    mode_groups: np.ndarray
+    mode_weights: np.ndarray
+    num_groups: int
+    mode_means: np.ndarray | None = None
+    mode_stds: np.ndarray | None = None
+    image_shape: tuple[int, ...] | None = None
+    encoder: Any = None
+    group_names: tuple[str, ...] = ()
+
+    @property
+    def num_modes(self) -> int:
+        """Number of modes M."""
+        return int(self.mode_groups.shape[0])
+
+    @property
+    def num_labels(self) -> int:
+        """Number of conditioning labels (0 when unconditional)."""
+        if self.conditioning is Conditioning.NONE:
+            return 0
+        return self.num_groups if self.conditioning is Conditioning.GROUP else self.num_modes
+
+    @property
+    def data_dim(self) -> int:
+        """Features per row."""
+        return int(self.x.shape[1])
+
+    @property
+    def group_weights(self) -> np.ndarray:
+        """``[G]`` true mass of each group."""
+        return np.bincount(self.mode_groups, weights=self.mode_weights, minlength=self.num_groups)
+
+    @property
+    def label_weights(self) -> np.ndarray:
+        """True distribution of the conditioning label (for sampling the generator)."""
+        if self.conditioning is Conditioning.MODE:
+            return self.mode_weights
+        if self.conditioning is Conditioning.GROUP:
+            return self.group_weights
+        return np.ones(1)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Row-level metadata columns (``mode``, ``group``, ``label``)."""
+        return {"mode": self.mode, "group": self.group, "label": self.label}
+
+
+def with_labels(
+    x: np.ndarray, mode: np.ndarray, mode_groups: np.ndarray, conditioning: Conditioning
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the per-row group and conditioning label."""
+    group = mode_groups[mode]
+    if conditioning is Conditioning.MODE:
+        label = mode
+    elif conditioning is Conditioning.GROUP:
+        label = group
+    else:
+        label = np.zeros_like(mode)
+    return group.astype(np.int64), label.astype(np.int64)

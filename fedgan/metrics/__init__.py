@@ -1,0 +1,31 @@
+"""Coverage and fairness metrics (Flower-free).
+
+* :func:`mode_coverage` — mixtures with known modes (VEEGAN/PacGAN): a sample is
+  high quality (HQ) within 3 sds of its nearest mode; a mode is captured if it is
+  the nearest mode of at least one HQ sample; reverse KL of the HQ mode histogram
+  against the true weights; everything also per group.
+* :func:`prdc` — sample-based precision/recall (k = 3) and density/coverage (k = 5)
+  for real data, per group, with each real sample's "covered" flag.
+* :func:`digits_classifier` — assigns generated digits to classes (modes).
+* :func:`wasserstein_1d` — W1 by the CDF formula, per feature.
+* :func:`disaggregate` — fairlearn ``MetricFrame`` by group with bootstrap CIs,
+  differences and ratios; :func:`tstr_fairness` — train on synthetic, test on real.
+"""
+
+from fedgan.metrics._classify import DigitsClassifier, digits_classifier
+from fedgan.metrics._coverage import ModeCoverage, mode_coverage
+from fedgan.metrics._fairness import disaggregate, tstr_fairness
+from fedgan.metrics._prdc import PRDC, prdc
+from fedgan.metrics._wasserstein import wasserstein_1d
+
+__all__ = [
+    "PRDC",
+    "DigitsClassifier",
+    "ModeCoverage",
+    "digits_classifier",
+    "disaggregate",
+    "mode_coverage",
+    "prdc",
+    "tstr_fairness",
+    "wasserstein_1d",
+]

@@ -1,0 +1,1 @@
+"""Scenario runners, sweeps, fairness reports and benchmarks (they may use Flower)."""

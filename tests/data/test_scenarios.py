@@ -1,0 +1,101 @@
+"""Scenarios: shapes, dtypes, shares, registry errors, offline real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fedgan.data import SCENARIOS, Conditioning, grid_means, load_scenario, scenario_spec
+
+
+def test_grid_geometry_and_minority_share() -> None:
+    sc = load_scenario("grid25-minority")
+    assert sc.x.shape == (20_000, 2) and sc.x.dtype == np.float32
+    assert sc.mode.dtype == np.int64 and sc.group.dtype == np.int64
+    assert sorted(set(np.round(sc.mode_means[:, 0], 6))) == [-4, -2, 0, 2, 4]
+    assert sc.mode_groups.sum() == 5 and sc.num_groups == 2
+    assert np.allclose(sc.mode_weights.sum(), 1) and np.allclose(sc.group_weights, [0.95, 0.05])
+    share = (sc.group == 1).mean()
+    assert abs(share - 0.05) < 4 * np.sqrt(0.05 * 0.95 / 20_000)  # binomial 4σ
+    counts = np.bincount(sc.mode, minlength=25) / len(sc.mode)
+    assert np.abs(counts - sc.mode_weights).max() < 0.01
+    # samples sit around their own mode's mean with the stated sd
+    resid = sc.x - sc.mode_means[sc.mode]
+    assert resid.std() == pytest.approx(0.05, rel=0.05)
+    assert np.array_equal(sc.group, sc.mode_groups[sc.mode])
+
+
+def test_ring_has_eight_modes_on_circle() -> None:
+    sc = load_scenario("ring8-iid")
+    assert sc.num_modes == 8 and sc.num_groups == 1
+    assert np.allclose(np.linalg.norm(sc.mode_means, axis=1), 2.0)
+
+
+def test_conditioning_labels() -> None:
+    sc = load_scenario(scenario_spec("grid25-minority", conditioning="mode"))
+    assert np.array_equal(sc.label, sc.mode) and sc.num_labels == 25
+    sc = load_scenario(scenario_spec("grid25-minority", conditioning="group"))
+    assert np.array_equal(sc.label, sc.group) and sc.num_labels == 2
+    assert np.allclose(sc.label_weights, [0.95, 0.05])
+    assert load_scenario("ring8-iid").conditioning is Conditioning.NONE
+
+
+def test_same_seed_same_data_other_seed_differs() -> None:
+    a, b = load_scenario("ring8-iid"), load_scenario("ring8-iid")
+    c = load_scenario(scenario_spec("ring8-iid", seed=1))
+    assert np.array_equal(a.x, b.x) and not np.array_equal(a.x, c.x)
+
+
+def test_digits_offline_with_reduced_minority() -> None:
+    sc = load_scenario("digits-minority")
+    assert sc.x.shape[1] == 64 and sc.image_shape == (1, 8, 8)
+    assert sc.x.min() >= -1 and sc.x.max() <= 1
+    assert (sc.group == 1).mean() == pytest.approx(0.05, abs=0.005)
+    assert set(np.unique(sc.mode[sc.group == 1])) == {8, 9}
+
+
+def test_arrests_offline_roundtrip() -> None:
+    sc = load_scenario("arrests-colour")
+    assert sc.x.shape == (5226, sc.encoder.width)
+    assert sc.group_names == ("White", "Black") and (sc.group == 1).sum() == 1288
+    df = sc.encoder.decode(sc.x)
+    from sklego.datasets import load_arrests
+
+    orig = load_arrests(as_frame=True)
+    for col in ("colour", "sex", "released", "employed", "citizen", "year", "age", "checks"):
+        assert (df[col].astype(str).to_numpy() == orig[col].astype(str).to_numpy()).all(), col
+    assert load_scenario("arrests-sex").group_names == ("Male", "Female")
+
+
+@pytest.mark.parametrize(
+    ("name", "over", "field"),
+    [
+        ("nope", {}, "valid scenarios: arrests-colour"),
+        ("grid25-minority", {"alpha": 0.0}, "alpha"),
+        ("grid25-minority", {"alpha": -1.0}, "alpha"),
+        ("grid25-minority", {"minority_partitions": 11}, "minority_partitions"),
+        ("grid25-minority", {"minority_share": 1.0}, "minority_share"),
+        ("grid25-minority", {"minority_share": 0.0}, "minority_share"),
+        ("grid25-minority", {"partitioner": "random"}, "partitioner"),
+        ("grid25-minority", {"colour": "x"}, "unknown scenario field"),
+        ("grid25-minority", {"num_partitions": 0}, "num_partitions"),
+    ],
+)
+def test_spec_errors_name_the_field(name: str, over: dict, field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        scenario_spec(name, **over)
+
+
+def test_group_without_modes_rejected() -> None:
+    with pytest.raises(ValueError, match="group 0 would have no modes"):
+        load_scenario(scenario_spec("ring8-minority", minority_modes=tuple(range(8))))
+    with pytest.raises(ValueError, match="minority_modes"):
+        load_scenario(scenario_spec("ring8-minority", minority_modes=(9,)))
+
+
+def test_registry_all_build() -> None:
+    for name in SCENARIOS:
+        sc = load_scenario(name)
+        assert len(sc.x) == len(sc.mode) == len(sc.group) == len(sc.label)
+        assert sc.mode_groups.max() < sc.num_groups
+    assert grid_means().shape == (25, 2)
