@@ -20,10 +20,12 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 __all__ = ["run_flower"]
@@ -104,8 +106,14 @@ def run_flower(
     home: Path | None = None,
     app: Path = ROOT,
     stream: bool = True,
+    retries: int = 2,
 ) -> int:
     """Run ``flwr run APP local --stream`` and stop the SuperLink afterwards.
+
+    A run whose SuperLink dropped it for a missed heartbeat (``No heartbeat
+    received from the task``, a Flower-side failure seen now and then on a
+    loaded two-core machine) is started again from scratch, up to ``retries``
+    times; any other failure is returned at once.
 
     Parameters
     ----------
@@ -123,7 +131,9 @@ def run_flower(
     app : Path
         The Flower app folder.
     stream : bool
-        Stream the run's logs to this process's stdout.
+        Echo the run's log stream to this process's stdout.
+    retries : int
+        Fresh attempts after a heartbeat failure.
 
     Returns
     -------
@@ -134,7 +144,38 @@ def run_flower(
         raise ValueError(f"num_supernodes must be >= 1, got {num_supernodes}")
     if num_cpus <= 0 or num_gpus < 0:
         raise ValueError(f"num_cpus must be > 0 and num_gpus >= 0, got {num_cpus}, {num_gpus}")
-    home = Path(home or tempfile.mkdtemp(prefix="fedgan-flwr-"))
+    if retries < 0:
+        raise ValueError(f"retries must be >= 0, got {retries}")
+    base = Path(home or tempfile.mkdtemp(prefix="fedgan-flwr-"))
+    deadline = time.monotonic() + timeout
+    for attempt in range(retries + 1):
+        rc, details = _run_once(
+            run_config=run_config, num_supernodes=num_supernodes, num_cpus=num_cpus,
+            num_gpus=num_gpus, deadline=deadline, home=base if attempt == 0 else base / f"retry{attempt}",
+            app=app, stream=stream, timeout=timeout,
+        )  # fmt: skip
+        if rc == 0 or HEARTBEAT_FAILURE not in details or attempt == retries:
+            return rc
+        print(f"[fedgan] Flower dropped the run ({details}); starting it again", flush=True)
+    return rc
+
+
+HEARTBEAT_FAILURE = "No heartbeat received"
+
+
+def _run_once(
+    *,
+    run_config: dict[str, object] | str | None,
+    num_supernodes: int,
+    num_cpus: float,
+    num_gpus: float,
+    deadline: float,
+    home: Path,
+    app: Path,
+    stream: bool,
+    timeout: float,
+) -> tuple[int, str]:
+    """One ``flwr run``; returns its exit status and the SuperLink's failure details."""
     home.mkdir(parents=True, exist_ok=True)
     control, http = _free_port(), _free_port()
     # Ray keeps its sockets under its temp dir: a short, private one per run, so that
@@ -164,9 +205,8 @@ def run_flower(
         "local",
         "--federation-config",
         fed,
+        "--stream",  # without it `flwr run` returns as soon as the run is queued
     ]
-    if stream:
-        cmd.append("--stream")
     if "output-dir" not in str(run_config or ""):
         # A relative output-dir would resolve inside Flower's app cache: pin it to the repo.
         out = f'output-dir="{ROOT / "outputs" / "latest"}"'
@@ -181,7 +221,7 @@ def run_flower(
         cmd += ["--run-config", run_config]
     print("[fedgan] " + shlex.join(cmd), flush=True)
     markers = (f"127.0.0.1:{control}", f"127.0.0.1:{http}", str(ray_tmp))
-    deadline = time.monotonic() + timeout
+    details = ""
     proc = subprocess.Popen(
         cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -189,7 +229,8 @@ def run_flower(
     try:
         assert proc.stdout is not None
         for line in proc.stdout:  # tee the stream and pick up the run id
-            sys.stdout.write(line)
+            if stream:
+                sys.stdout.write(line)
             found = re.search(r"Successfully started run (\d+)", line)
             run_id = found.group(1) if found else run_id
             if time.monotonic() > deadline:
@@ -199,7 +240,8 @@ def run_flower(
         status = _run_status(run_id, env, app) if rc == 0 else None
         if rc == 0 and status != "finished:completed":
             # `flwr run` exits 0 even when the ServerApp failed: trust the SuperLink's status.
-            print(f"[fedgan] run {run_id} ended with status {status!r}", flush=True)
+            details = _failure_details(home, run_id)
+            print(f"[fedgan] run {run_id} ended with status {status!r}: {details}", flush=True)
             rc = 1
     except subprocess.TimeoutExpired:
         proc.kill()
@@ -208,7 +250,22 @@ def run_flower(
         # The SuperLink, its SuperExec, the flwr-simulation process and Ray: all ours.
         _stop(_children(sorted({p for m in markers for p in _pids_matching(m)})))
         shutil.rmtree(ray_tmp, ignore_errors=True)
-    return rc
+    return rc, details
+
+
+def _failure_details(home: Path, run_id: str | None) -> str:
+    """Why the SuperLink failed the run's tasks, read from its state database (best effort)."""
+    db = home / "local-superlink" / "state.db"
+    if run_id is None or not db.is_file():
+        return "details unavailable"
+    signed = int(run_id) - (1 << 64) if int(run_id) >= 1 << 63 else int(run_id)  # stored as int64
+    query = "SELECT details FROM task WHERE sub_status = 'failed' AND run_id = ?"
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            rows = con.execute(query, (signed,)).fetchall()
+    except sqlite3.Error:
+        return "details unavailable"
+    return "; ".join(str(r[0]) for r in rows) or "no failed task recorded"
 
 
 def _run_status(run_id: str | None, env: dict[str, str], app: Path) -> str | None:
