@@ -9,6 +9,7 @@ import pandas as pd
 import torch
 from flwr.app import ArrayRecord, ConfigRecord, Context, MetricRecord
 from flwr.serverapp import Grid, ServerApp
+from threadpoolctl import threadpool_limits
 
 from fedgan.client_app import SHARED_CRITIC_PREFIX
 from fedgan.config import RunConfig
@@ -21,9 +22,20 @@ app = ServerApp()
 log = logging.getLogger("fedgan")
 
 
+def _fork_safe_blas() -> None:
+    """Keep BLAS single-threaded in this process.
+
+    Flower starts Ray (fork + exec) in the main thread while the ServerApp thread
+    evaluates the initial generator; a fork during a multi-threaded OpenBLAS call
+    deadlocks the whole process, and Flower then drops the run for missed heartbeats.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 @app.main()
 def main(grid: Grid, context: Context) -> None:
     """Run ``num-server-rounds`` rounds and write the results under ``output-dir``."""
+    _fork_safe_blas()
     config = RunConfig.from_mapping(context.run_config)  # rejects bad keys before any work
     out = config.output_path
     device = resolve_device(config.device)
