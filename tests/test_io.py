@@ -1,0 +1,35 @@
+"""Atomic writes: all or nothing, with the usual file permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fedgan._io import atomic_write, write_csv
+
+
+def test_written_file_gets_umask_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        path = write_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1, 2]}))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert pd.read_csv(path)["a"].tolist() == [1, 2]
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+
+    def boom(f: object) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_write(target, boom)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
