@@ -71,7 +71,7 @@ class TrainConfig:
     lambda_gp: float | tuple[float, ...] = 10.0
     gp_target: float = 1.0
     gp_balance: Balance = "group"
-    gp_every: int = 8
+    gp_every: int = 1
     gp_fraction: float = 1.0
     group_weighting: GroupWeighting = GroupWeighting.UNIFORM
     dro_step: float = 0.01

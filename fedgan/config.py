@@ -43,7 +43,7 @@ class RunConfig:
     lambda_gp: float = 10.0
     gp_target: float = 1.0
     gp_balance: str = "group"
-    gp_every: int = 8
+    gp_every: int = 1
     gp_fraction: float = 1.0
     group_weighting: str = "uniform"
     dro_step: float = 0.01
