@@ -22,7 +22,7 @@ from fedgan.federated import (
     restore_dp_steps,
     round_seed,
 )
-from fedgan.privacy import attach_privacy, epsilon_spent
+from fedgan.privacy import attach_privacy, epsilon_spent, round_would_exceed
 from fedgan.training import CriticState, resolve_device, train_local
 
 app = ClientApp()
@@ -69,6 +69,17 @@ def train(msg: Message, context: Context) -> Message:
         critic.load_state_dict(shared)
 
     server_round = int(cast(int, msg.content.config_records["config"]["server-round"]))
+    # Stop before the round that would overspend, not after it.
+    steps = config.private_steps_per_round()
+    if round_would_exceed(state, privacy, steps):
+        eps = epsilon_spent(state)
+        log.warning(
+            "client %d: round %d would take epsilon from %.3f to %.3f, past the budget %.3f; "
+            "not training", pid, server_round, eps, epsilon_spent(state, steps), privacy.epsilon_budget,
+        )  # fmt: skip
+        stopped = _stopped_metrics(data.num_groups, pid, state, eps)
+        content = RecordDict({"arrays": ArrayRecord(incoming), "metrics": MetricRecord(stopped)})  # type: ignore[arg-type]
+        return Message(content=content, reply_to=msg)
     stats = train_local(
         generator, state, data, train_config, seed=round_seed(config.seed, server_round, pid)
     )
