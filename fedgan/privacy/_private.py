@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
-from fedgan.privacy._per_sample import per_sample_critic_grads
+from fedgan.privacy._per_sample import _per_sample_grads
 
 __all__ = ["PrivateCritic", "make_private_critic", "rdp_epsilon"]
 
@@ -46,6 +46,8 @@ class PrivateCritic:
     max_grad_norm: float
     delta: float
     steps: int = 0
+    # Per-sample gradient buffers kept between steps (opacus drops grad_sample after each).
+    _buffers: dict[str, Tensor] = field(default_factory=dict, repr=False)
 
     def step(
         self,
@@ -68,9 +70,9 @@ class PrivateCritic:
                 if p.requires_grad
             }
         else:
-            grads = per_sample_critic_grads(
+            grads = _per_sample_grads(
                 self.critic, real, fake, groups, labels=labels, lambda_gp=lambda_gp, target=target,
-                eps=eps, generator=generator,
+                eps=eps, generator=generator, out=self._buffers,
             )  # fmt: skip
         named = dict(self.critic.named_parameters())
         for name, g in grads.items():
