@@ -10,6 +10,7 @@ import logging
 from typing import cast
 
 import numpy as np
+import torch
 from flwr.app import Array, ArrayRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
@@ -41,6 +42,7 @@ def train(msg: Message, context: Context) -> Message:
     device = resolve_device(config.device)
     scenario, data = client_data(config, pid, num_partitions, device)
     train_config = config.train_config()
+    torch.manual_seed(round_seed(config.seed, 0, pid))  # the critic's first init: reproducible
     generator, critic = make_models(config, scenario)
     generator.to(device)
     critic.to(device)

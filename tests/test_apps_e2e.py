@@ -72,3 +72,23 @@ def test_failed_server_app_is_reported_not_hidden(tmp_path: Path) -> None:
     assert rc != 0
     assert not (tmp_path / "o").exists()
     assert not _pids_matching(str(tmp_path / "flwr"))
+
+
+@pytest.mark.slow
+def test_same_seed_same_results(tmp_path: Path) -> None:
+    # Every random draw, the clients' first critic init included, follows the run seed.
+    tables = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        rc = run_flower(
+            run_config={
+                "scenario": "ring8-minority", "num-server-rounds": 2, "generator-steps": 3,
+                "n-critic": 2, "batch-size": 64, "eval-samples": 500, "seed": 3,
+                "output-dir": str(out),
+            },
+            num_supernodes=2, num_cpus=1, timeout=400, home=tmp_path / f"flwr{i}",
+        )  # fmt: skip
+        assert rc == 0
+        tables.append(pd.read_csv(out / "metrics.csv"))
+    pd.testing.assert_frame_equal(tables[0], tables[1])
+    assert tables[0]["round"].max() == 2
