@@ -18,6 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fedgan._io import write_csv
@@ -124,8 +125,13 @@ def markdown_summary(table: pd.DataFrame) -> str:
     """Mean ± sd over seeds per variant: overall coverage and each group's modes and mass."""
 
     def ms(values: pd.Series, fmt: str = "{:.2f}") -> str:
-        sd = values.std(ddof=1) if len(values) > 1 else float("nan")
-        return f"{fmt.format(values.mean())} ± {fmt.format(sd)}"
+        # A run with no HQ sample has an infinite reverse KL: summarise the finite ones, say so.
+        finite = values[np.isfinite(values)]
+        if finite.empty:
+            return "inf"
+        sd = finite.std(ddof=1) if len(finite) > 1 else float("nan")
+        text = f"{fmt.format(finite.mean())} ± {fmt.format(sd)}"
+        return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)}× inf)"
 
     rows = []
     for variant, part in table.groupby("variant", sort=False):
