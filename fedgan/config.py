@@ -36,8 +36,8 @@ class RunConfig:
     """
 
     scenario: str = "grid25-minority"
-    num_server_rounds: int = 10
-    generator_steps: int = 25
+    num_server_rounds: int = 50
+    generator_steps: int = 5
     n_critic: int = 5
     batch_size: int = 256
     lambda_gp: float = 10.0
