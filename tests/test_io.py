@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import stat
 from pathlib import Path
@@ -9,16 +10,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fedgan._io import atomic_write, write_csv
+import fedgan._io
+from fedgan._io import atomic_write
 
 
 def test_written_file_gets_umask_permissions(tmp_path: Path) -> None:
-    old = os.umask(0o022)
+    old = os.umask(0o027)  # the module reads the umask once, at import
     try:
-        path = write_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1, 2]}))
+        io = importlib.reload(fedgan._io)
+        path = io.write_csv(tmp_path / "t.csv", pd.DataFrame({"a": [1, 2]}))
     finally:
         os.umask(old)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        importlib.reload(fedgan._io)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # not mkstemp's 0600
     assert pd.read_csv(path)["a"].tolist() == [1, 2]
 
 

@@ -27,7 +27,7 @@ __all__: list[str] = []
 
 
 def mlp_layers(critic: nn.Module) -> list[tuple[str, nn.Linear]] | None:
-    """Named Linear layers of a plain MLP :class:`Critic`, or None for any other critic."""
+    """Named Linear layers of a plain MLP :class:`Critic` (one LeakyReLU slope), else None."""
     if type(critic) is not Critic or list(critic.buffers()):
         return None
     if not all(p.requires_grad for p in critic.parameters()):
@@ -49,6 +49,12 @@ def mlp_layers(critic: nn.Module) -> list[tuple[str, nn.Linear]] | None:
         slope = act.negative_slope
         layers.append((f"features.{2 * i + 1}", lin))
     return layers
+
+
+def _negative_slope(critic: Critic) -> float:
+    # mlp_layers checked that every activation is a LeakyReLU with this one slope.
+    act = next(m for m in critic.features.modules() if isinstance(m, nn.LeakyReLU))
+    return float(act.negative_slope)
 
 
 def _slopes(z: Tensor, negative_slope: float) -> Tensor:
@@ -95,9 +101,7 @@ def mlp_per_sample_grads(
     """
     b = real.shape[0]
     lins = [m for _, m in layers]
-    ns = next(
-        float(m.negative_slope) for m in critic.features.modules() if isinstance(m, nn.LeakyReLU)
-    )
+    ns = _negative_slope(critic)
     r, f = real.reshape(b, -1), fake.reshape(b, -1)
     e = eps.reshape(b, 1).to(r.dtype)
     xh = e * r + (1 - e) * f
@@ -107,7 +111,7 @@ def mlp_per_sample_grads(
         w = w + critic.embed.weight[labels]
     h_f, s_f = _forward(lins, f, ns)
     h_r, s_r = _forward(lins, r, ns)
-    _, s_x = _forward(lins, xh, ns)
+    _, s_x = _forward(lins, xh, ns)  # at x̂ only the slopes matter
     u_f, u_r, u_x = _backward(lins, s_f, w), _backward(lins, s_r, w), _backward(lins, s_x, w)
     grad_x = u_x[0] @ lins[0].weight  # ∇_x D(x̂), [B, d]
     norm = torch.linalg.vector_norm(grad_x, dim=1, keepdim=True)
