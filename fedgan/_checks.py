@@ -12,6 +12,15 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+class FieldError(ValueError):
+    """A configuration field has a bad value; ``field`` names it, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field} {message}")
+        self.field = field
+        self.reason = message
+
+
 BATCHNORM_ERROR = (
     "critic contains BatchNorm layer(s) {names}: batch statistics make each sample's "
     "gradient depend on the other samples, which breaks the per-sample gradient "
@@ -33,10 +42,38 @@ def check_floating(name: str, x: object) -> Tensor:
     return x
 
 
+def check_not_string(name: str, value: object) -> None:
+    """Refuse text where numbers are expected (``"10"`` would iterate as ``"1", "0"``)."""
+    if isinstance(value, str | bytes):
+        raise TypeError(f"{name} must be a number or a sequence of numbers, got the text {value!r}")
+
+
+def check_finite_rows(name: str, x: object) -> Tensor:
+    """:func:`check_floating`, and every value finite (NaN rows give NaN gradients)."""
+    t = check_floating(name, x)
+    if not bool(torch.isfinite(t).all()):
+        bad = (~torch.isfinite(t.reshape(t.shape[0], -1))).any(dim=1).nonzero().flatten()
+        raise ValueError(f"{name} has NaN or inf in row(s) {bad[:5].tolist()}")
+    return t
+
+
+def check_lambda(name: str, value: object) -> float:
+    """A finite weight >= 0 given as a number (not text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, Tensor) and value.numel() == 1:
+            value = float(value)
+        else:
+            raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    v = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
 def check_pair(real: object, fake: object) -> tuple[Tensor, Tensor]:
-    """Validate a real/fake pair: floating, non-empty, same shape and device."""
-    r = check_floating("real", real)
-    f = check_floating("fake", fake)
+    """Validate a real/fake pair: floating, finite, non-empty, same shape and device."""
+    r = check_finite_rows("real", real)
+    f = check_finite_rows("fake", fake)
     if r.shape != f.shape:
         raise ValueError(
             f"real and fake must have the same shape (rows are paired by index), "
@@ -86,6 +123,7 @@ def group_lambdas(
     lambda_gp: float | Sequence[float] | Tensor, num_groups: int, *, device: torch.device
 ) -> Tensor:
     """Turn one λ or one λ per group into a ``[num_groups]`` tensor, validated."""
+    check_not_string("lambda_gp", lambda_gp)
     if isinstance(lambda_gp, Tensor):
         lam = lambda_gp.detach().to(device=device, dtype=torch.float32).flatten()
         if lambda_gp.dim() == 0:
@@ -93,6 +131,9 @@ def group_lambdas(
     elif isinstance(lambda_gp, int | float):
         lam = torch.full((num_groups,), float(lambda_gp), device=device)
     else:
+        for v in lambda_gp:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise TypeError(f"lambda_gp values must be numbers, got {v!r}")
         lam = torch.as_tensor([float(v) for v in lambda_gp], device=device)
     if lam.numel() != num_groups:
         raise ValueError(
@@ -114,7 +155,7 @@ def infer_num_groups(
         return num_groups
     if isinstance(lambda_gp, Tensor) and lambda_gp.dim() > 0:
         return int(lambda_gp.numel())
-    if isinstance(lambda_gp, Sequence):
+    if isinstance(lambda_gp, Sequence) and not isinstance(lambda_gp, str):
         return len(lambda_gp)
     return int(groups.max()) + 1 if groups.numel() else 1
 

@@ -1,76 +1,99 @@
-"""The run configuration: every knob of ``[tool.flwr.app.config]``, typed and validated.
+"""The run configuration: every key of ``[tool.flwr.app.config]``, typed and validated.
 
 Flower hands the apps a flat mapping of kebab-case keys; :meth:`RunConfig.from_mapping`
-turns it into this dataclass, rejecting unknown keys, wrong types and bad values
-with an error that names the key, before any data is built or any training starts.
+turns it into this dataclass. Each value is coerced by its field's annotation (a
+``Literal`` lists the allowed values), then the sub-configurations validate
+themselves once — :class:`~fedgan.training.TrainConfig`,
+:class:`~fedgan.data.ScenarioSpec`, :class:`~fedgan.privacy.PrivacySettings` — and
+their errors are reported under the run-config key. Nothing is built and nothing is
+trained before that.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
-from fedgan.data import SCENARIOS, Conditioning, ScenarioSpec, scenario_spec
-from fedgan.losses import GroupWeighting
+from fedgan._checks import FieldError
+from fedgan.choices import Aggregation, DPMode, Federation, GroupWeightingName, ModelKind
+from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
 from fedgan.privacy import PrivacySettings
-from fedgan.training import TrainConfig
+from fedgan.training import BatchSampling, TrainConfig
 
-__all__ = ["AggregationScheme", "RunConfig", "RunConfigError"]
+__all__ = ["RunConfig", "RunConfigError"]
 
-AggregationScheme = Literal["size", "uniform", "group-balanced", "kl"]
-_AGGREGATIONS: tuple[str, ...] = get_args(AggregationScheme)
+_T = TrainConfig  # defaults of the training knobs live in TrainConfig, once
 
 
 class RunConfigError(ValueError):
     """A run-config key has a bad value; the message names the key."""
 
 
+def key_of(name: str) -> str:
+    """Run-config key of a field name (``lr_g`` → ``lr-g``)."""
+    return name.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Typed run configuration; field ``foo_bar`` is run-config key ``foo-bar``.
 
-    Scenario overrides use 0 / "" to mean "the scenario's default".
+    Scenario overrides use 0 / "" to mean "the scenario's default". The meaning of
+    every key is in ``pyproject.toml`` and docs/federation.md.
     """
 
-    scenario: str = "grid25-minority"
-    num_server_rounds: int = 50
-    generator_steps: int = 5
-    n_critic: int = 5
-    batch_size: int = 256
-    lambda_gp: float = 10.0
-    gp_target: float = 1.0
-    gp_balance: str = "group"
-    gp_every: int = 1
-    gp_fraction: float = 1.0
-    group_weighting: str = "uniform"
-    dro_step: float = 0.01
-    aggregation: str = "group-balanced"
+    scenario: str = "ring8-minority"
+    federation: Federation = "client-conditional"
+    num_server_rounds: int = 40
+    generator_steps: int = _T.generator_steps
+    n_critic: int = _T.n_critic
+    batch_size: int = _T.batch_size
+    batch_sampling: BatchSampling = _T.batch_sampling
+    lambda_gp: float = 1.0
+    gp_target: float = _T.gp_target
+    gp_balance: Literal["group", "sample"] = _T.gp_balance
+    gp_every: int = _T.gp_every
+    gp_fraction: float = _T.gp_fraction
+    group_weighting: GroupWeightingName = "uniform"
+    dro_step: float = _T.dro_step
+    lr_g: float = _T.lr_g
+    lr_d: float = _T.lr_d
+    lr_final: float = _T.lr_final
+    source_layers: int = 4
+    aggregation: Aggregation = "group-balanced"
     beta: float = 1.0
     target_share: str = ""
-    lr_g: float = 1e-3
-    lr_d: float = 1e-3
-    model: str = "mlp"
+    model: ModelKind = "mlp"
     latent_dim: int = 8
     hidden: int = 128
-    conditioning: str = ""
+    standardise: bool = True
+    conditioning: Literal["", "none", "group", "mode"] = ""
     alpha: float = 0.0
     minority_share: float = 0.0
     minority_partitions: int = 0
+    num_partitions: int = 0
     eval_samples: int = 2500
+    eval_every: int = 1
     seed: int = 0
     device: str = "auto"
     output_dir: str = "outputs/latest"
-    share_critic: bool = False
+    reference_dir: str = ""
     min_nodes: int = 2
-    dp: str = "off"
+    fraction_train: float = 1.0
+    dp: DPMode = "off"
     noise_multiplier: float = 1.0
     target_epsilon: float = 0.0
     delta: float = 1e-5
     max_grad_norm: float = 1.0
     epsilon_budget: float = 0.0
+    _train: TrainConfig = field(init=False, repr=False, compare=False)
+    _privacy: PrivacySettings = field(init=False, repr=False, compare=False)
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> RunConfig:
@@ -81,97 +104,111 @@ class RunConfig:
         RunConfigError
             Unknown key, wrong type, or a value outside what is allowed.
         """
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        names = _field_types()
         kwargs: dict[str, Any] = {}
         for key, value in values.items():
             name = key.replace("-", "_")
-            if name not in fields:
-                allowed = ", ".join(sorted(k.replace("_", "-") for k in fields))
+            if name not in names or not isinstance(key, str) or "_" in key:
+                allowed = ", ".join(sorted(key_of(k) for k in names))
                 raise RunConfigError(f"unknown run-config key {key!r}; allowed keys: {allowed}")
-            kwargs[name] = _coerce(key, value, type(getattr(cls(), name)))
+            kwargs[name] = value
         return cls(**kwargs)
 
+    def to_mapping(self) -> dict[str, Any]:
+        """The run-config keys and values (what ``from_mapping`` reads)."""
+        return {key_of(f.name): getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+
     def __post_init__(self) -> None:
+        for name, kind in _field_types().items():  # one coercion, read from the annotations
+            object.__setattr__(self, name, _coerce(key_of(name), getattr(self, name), kind))
+        _check(self.scenario in SCENARIOS, "scenario", f"must be one of {sorted(SCENARIOS)}, got {self.scenario!r}")
+        for name in ("num_server_rounds", "latent_dim", "hidden", "eval_samples", "eval_every", "min_nodes"):
+            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
+        for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
+            _check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
+        for name in ("beta", "fraction_train"):
+            v = getattr(self, name)
+            _check(0 <= v <= 1 and (name == "beta" or v > 0), name, f"must be in {'[0, 1]' if name == 'beta' else '(0, 1]'}, got {v}")
         _check(
-            self.scenario in SCENARIOS,
-            "scenario",
-            f"must be one of {sorted(SCENARIOS)}, got {self.scenario!r}",
-        )
-        for key in ("num_server_rounds", "generator_steps", "n_critic", "batch_size", "gp_every"):
-            _check(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
-        for key in ("latent_dim", "hidden", "eval_samples", "min_nodes"):
-            _check(getattr(self, key) >= 1, key, f"must be >= 1, got {getattr(self, key)}")
-        _check(
-            self.aggregation in _AGGREGATIONS,
-            "aggregation",
-            f"must be one of {list(_AGGREGATIONS)}, got {self.aggregation!r}",
-        )
-        _check(0 <= self.beta <= 1, "beta", f"must be in [0, 1], got {self.beta}")
-        _check(
-            self.model in ("mlp", "conv"), "model", f"must be 'mlp' or 'conv', got {self.model!r}"
-        )
-        _check(
-            self.conditioning in ("", *[c.value for c in Conditioning]),
-            "conditioning",
-            f"must be '' (scenario default) or one of {[c.value for c in Conditioning]}, "
-            f"got {self.conditioning!r}",
-        )
-        _check(
-            self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda"),
+            self.device in ("auto", "cpu") or self.device.startswith("cuda"),
             "device",
-            f"must be 'auto', 'cpu' or 'cuda[:i]', got {self.device!r}",
+            f"must be 'auto', 'cpu' or 'cuda[:index]', got {self.device!r}",
         )
         _check(bool(self.output_dir.strip()), "output_dir", "must be a non-empty path")
+        _check(self.source_layers <= 4, "source_layers", f"must be at most depth + 1 = 4, got {self.source_layers}")
         self.target_shares()
-        _check(
-            self.dp in ("off", "critic", "generator-gradient"),
-            "dp",
-            f"must be 'off', 'critic' or 'generator-gradient', got {self.dp!r}",
-        )
-        _check(
-            self.noise_multiplier >= 0,
-            "noise_multiplier",
-            f"must be >= 0, got {self.noise_multiplier}",
-        )
-        _check(
-            self.target_epsilon >= 0,
-            "target_epsilon",
-            f"must be >= 0 (0: use noise-multiplier), got {self.target_epsilon}",
-        )
-        _check(0 < self.delta < 1, "delta", f"must be in (0, 1), got {self.delta}")
-        _check(self.max_grad_norm > 0, "max_grad_norm", f"must be > 0, got {self.max_grad_norm}")
-        _check(
-            self.epsilon_budget >= 0,
-            "epsilon_budget",
-            f"must be >= 0 (0: no budget), got {self.epsilon_budget}",
-        )
-        _check(
-            not (self.dp == "generator-gradient" and self.share_critic),
-            "share_critic",
-            "must be false with dp = 'generator-gradient': that critic is not private and must stay on the client",
-        )
-        _check(
-            not (self.dp == "generator-gradient" and self.noise_multiplier <= 0),
-            "noise_multiplier",
-            "must be > 0 with dp = 'generator-gradient'",
-        )
-        try:
-            self.train_config()
-        except ValueError as err:
-            first, _, rest = str(err).partition(" ")
-            raise RunConfigError(f"{_key(first)} {rest}") from None
-        try:
+        with _renamed():
+            object.__setattr__(self, "_train", self._build_train_config())
+            object.__setattr__(self, "_privacy", self._build_privacy())
             spec = self.scenario_spec()
-        except ValueError as err:
-            raise RunConfigError(f"scenario overrides: {err}") from None
+        self._check_combinations(spec)
+
+    def _check_combinations(self, spec: ScenarioSpec) -> None:
+        conditional = self.federation == "client-conditional"
+        _check(
+            not (conditional and spec.conditioning.value != "none"),
+            "conditioning",
+            "must be 'none' with federation = 'client-conditional': its sources already "
+            f"carry the group; got {spec.conditioning.value!r}",
+        )
+        _check(
+            not (self.dp == "generator-gradient" and self.federation == "shared-critic"),
+            "federation",
+            "must not be 'shared-critic' with dp = 'generator-gradient': that critic is not "
+            "private and must stay on its client",
+        )
+        _check(
+            not (self.dp == "critic" and self.gp_every > 1),
+            "gp_every",
+            "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
+        )
         _check(
             self.model == "mlp" or spec.dataset == "digits",
             "model",
             f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",
         )
+        _check(
+            self.model == "mlp" or not (conditional and self.source_layers),
+            "source_layers",
+            "must be 0 with model = 'conv' (only MLP layers can be per source)",
+        )
+
+    def _build_train_config(self) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(TrainConfig)} - {"betas"}
+        return TrainConfig(**{n: getattr(self, n) for n in names})
+
+    def _build_privacy(self) -> PrivacySettings:
+        return PrivacySettings(
+            mode=self.dp,
+            noise_multiplier=self.noise_multiplier,
+            target_epsilon=self.target_epsilon,
+            delta=self.delta,
+            max_grad_norm=self.max_grad_norm,
+            epsilon_budget=self.epsilon_budget,
+            planned_steps=self.private_steps_per_round() * self.num_server_rounds,
+        )
+
+    @property
+    def train(self) -> TrainConfig:
+        """Local-training hyper-parameters (validated with the run config)."""
+        return self._train
+
+    @property
+    def privacy(self) -> PrivacySettings:
+        """The DP settings, with the run's planned private steps per client."""
+        return self._privacy
+
+    @property
+    def total_generator_steps(self) -> int:
+        """Generator steps of the whole run (the learning-rate schedule's length)."""
+        return self.num_server_rounds * self.generator_steps
+
+    def private_steps_per_round(self) -> int:
+        """Accounted steps one round of local training takes."""
+        return self.generator_steps * (self.n_critic if self.dp == "critic" else 1)
 
     def target_shares(self) -> tuple[float, ...] | None:
-        """``target-share`` as numbers (comma-separated π_g), or ``None`` for uniform."""
+        """``target-share`` as numbers (comma-separated π_g), or ``None`` for the default."""
         if not self.target_share.strip():
             return None
         try:
@@ -181,70 +218,25 @@ class RunConfig:
                 f"target-share must be comma-separated numbers, got {self.target_share!r}"
             ) from None
         _check(
-            all(v >= 0 for v in vals) and sum(vals) > 0,
+            all(math.isfinite(v) and v >= 0 for v in vals) and sum(vals) > 0,
             "target_share",
-            f"must be non-negative with a positive sum, got {self.target_share!r}",
+            f"must be finite, non-negative, with a positive sum, got {self.target_share!r}",
         )
         return vals
-
-    def train_config(self) -> TrainConfig:
-        """Local-training hyper-parameters."""
-        if self.gp_balance not in ("group", "sample"):
-            raise ValueError(f"gp_balance must be 'group' or 'sample', got {self.gp_balance!r}")
-        if self.group_weighting not in [w.value for w in GroupWeighting]:
-            raise ValueError(
-                f"group_weighting must be one of {[w.value for w in GroupWeighting]}, "
-                f"got {self.group_weighting!r}"
-            )
-        return TrainConfig(
-            generator_steps=self.generator_steps,
-            n_critic=self.n_critic,
-            batch_size=self.batch_size,
-            lambda_gp=self.lambda_gp,
-            gp_target=self.gp_target,
-            gp_balance=self.gp_balance,  # type: ignore[arg-type]
-            gp_every=self.gp_every,
-            gp_fraction=self.gp_fraction,
-            group_weighting=GroupWeighting(self.group_weighting),
-            dro_step=self.dro_step,
-            lr_g=self.lr_g,
-            lr_d=self.lr_d,
-        )
 
     def scenario_spec(self, num_partitions: int | None = None) -> ScenarioSpec:
         """The scenario with this run's overrides (0 / "" keep the default)."""
         over: dict[str, Any] = {"seed": self.seed}
-        if num_partitions is not None:
-            over["num_partitions"] = num_partitions
-        if self.alpha:
-            over["alpha"] = self.alpha
-        if self.minority_share:
-            over["minority_share"] = self.minority_share
-        if self.minority_partitions:
-            over["minority_partitions"] = self.minority_partitions
-        if self.conditioning:
-            over["conditioning"] = self.conditioning
+        k = num_partitions or self.num_partitions
+        if k:
+            over["num_partitions"] = k
+        for name in ("alpha", "minority_share", "minority_partitions", "conditioning"):
+            if getattr(self, name):
+                over[name] = getattr(self, name)
         spec = scenario_spec(self.scenario)
         if "num_partitions" not in over and self.minority_partitions > spec.num_partitions:
             over["num_partitions"] = self.minority_partitions
         return scenario_spec(self.scenario, **over)
-
-    def privacy_settings(self) -> PrivacySettings:
-        """The DP knobs, with the run's planned private steps per client."""
-        per_round = self.generator_steps * (self.n_critic if self.dp == "critic" else 1)
-        return PrivacySettings(
-            mode=self.dp,  # type: ignore[arg-type]
-            noise_multiplier=self.noise_multiplier,
-            target_epsilon=self.target_epsilon,
-            delta=self.delta,
-            max_grad_norm=self.max_grad_norm,
-            epsilon_budget=self.epsilon_budget,
-            planned_steps=per_round * self.num_server_rounds,
-        )
-
-    def private_steps_per_round(self) -> int:
-        """Accounted steps one round of local training takes."""
-        return self.generator_steps * (self.n_critic if self.dp == "critic" else 1)
 
     @property
     def output_path(self) -> Path:
@@ -252,23 +244,52 @@ class RunConfig:
         return Path(self.output_dir).expanduser()
 
 
-def _key(name: str) -> str:
-    return name.replace("_", "-")
-
-
 def _check(ok: bool, name: str, message: str) -> None:
     if not ok:
-        raise RunConfigError(f"{_key(name)} {message}")
+        raise RunConfigError(f"{key_of(name)} {message}")
 
 
-def _coerce(key: str, value: Any, kind: type) -> Any:
-    # TOML gives int for 1 and float for 1.0; accept ints where floats are expected.
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+class _renamed:
+    """Report a sub-configuration's :class:`FieldError` under the run-config key."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> bool:
+        if isinstance(err, FieldError):
+            raise RunConfigError(f"{key_of(err.field)} {err.reason}") from None
+        return False
+
+
+def _field_types() -> dict[str, Any]:
+    hints = typing.get_type_hints(RunConfig)
+    return {f.name: hints[f.name] for f in dataclasses.fields(RunConfig) if f.init}
+
+
+def _coerce(key: str, value: Any, kind: Any) -> Any:
+    """``value`` as the annotation ``kind`` wants it, or a :class:`RunConfigError` naming ``key``."""
+    if get_origin(kind) is Literal:
+        choices = get_args(kind)
+        if value not in choices:
+            raise RunConfigError(f"{key} must be one of {list(choices)}, got {value!r}")
+        return value
+    if isinstance(kind, types.UnionType):  # not used by RunConfig today
+        raise TypeError(f"unsupported annotation for {key}: {kind}")
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise RunConfigError(f"{key} must be true or false, got {value!r}")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise RunConfigError(f"{key} must be an integer, got {value!r}")
+        return value
+    if kind is float:
+        # TOML gives int for 1 and float for 1.0; accept ints where floats are expected.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise RunConfigError(f"{key} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise RunConfigError(f"{key} must be finite, got {value!r}")
         return float(value)
-    if kind is bool and not isinstance(value, bool):
-        raise RunConfigError(f"{key} must be true or false, got {value!r}")
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise RunConfigError(f"{key} must be an integer, got {value!r}")
     if not isinstance(value, kind):
         raise RunConfigError(f"{key} must be of type {kind.__name__}, got {value!r}")
     return value

@@ -1,29 +1,47 @@
-"""Group-reweighted Wasserstein losses and group-weighting schemes.
+"""The WGAN-GP objective with group-reweighted terms, written once.
 
-``critic_loss`` and ``generator_loss`` average the critic's scores per group
-and combine the group means with weights ``w_g``. With no groups they are the
-plain WGAN losses. :class:`GroupReweighter` produces the weights under one of
-the :class:`GroupWeighting` schemes; the adaptive group-DRO scheme (Sagawa et
-al. 2020) updates its weights from the per-group Wasserstein estimates.
+Every term of the objective is a weighted sum over rows. With ``n_g`` rows of group g
+in the batch and group weights ``w_g`` (renormalised over the groups present), row i
+of group g carries ``a_i = w_g / n_g``, so ``Σ_i a_i D(x_i) = Σ_g w_g · mean_g D``:
+
+* critic:     ``Σ_i b_i D(fake_i) − Σ_i a_i D(real_i) + Σ_i c_i (‖∇D(x̂_i)‖ − t)²``
+* generator:  ``−Σ_i b_i D(fake_i)``
+
+``b_i = a_i`` when fake row i was generated for row i's group (conditional or
+client-conditional models), else ``1/B``. The penalty's ``c_i`` carries ``λ_{g(i)}``
+and the penalty's balance (every group equally, or every row equally).
+:func:`row_weights` makes ``a``, ``b`` and ``c``; the plain training step
+(:func:`critic_objective`, :func:`generator_objective`), the differentially private
+per-sample step (each row's own term) and the score-level :func:`critic_loss` /
+:func:`generator_loss` all use them. :class:`GroupReweighter` chooses ``w_g``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from fedgan._checks import check_floating, check_index, check_non_negative
+from fedgan._checks import check_floating, check_index, check_non_negative, check_not_string
+from fedgan.choices import Balance
+from fedgan.penalties import GroupPenalty, penalty_terms
 
 __all__ = [
+    "CriticObjective",
     "GroupReweighter",
     "GroupWeighting",
+    "PenaltyTerm",
+    "RowWeights",
     "critic_loss",
+    "critic_objective",
     "generator_loss",
+    "generator_objective",
     "group_means",
+    "row_weights",
 ]
 
 
@@ -45,6 +63,190 @@ class GroupWeighting(enum.StrEnum):
     UNIFORM = "uniform"
     INVERSE_FREQUENCY = "inverse-frequency"
     GROUP_DRO = "group-dro"
+
+
+def _group_row_weights(groups: Tensor, weights: Tensor, num_groups: int) -> Tensor:
+    """``a_i = w̃_g / n_g`` with ``w̃`` renormalised over the groups present (no checks)."""
+    count = torch.bincount(groups, minlength=num_groups).to(weights.dtype)
+    w = torch.where(count > 0, weights, torch.zeros_like(weights))
+    per_group = w / (w.sum() * count.clamp(min=1))
+    return per_group[groups]
+
+
+@dataclass(frozen=True)
+class RowWeights:
+    """Per-row coefficients of the objective (see the module docstring).
+
+    Attributes
+    ----------
+    real, fake : Tensor
+        ``[B]`` ``a_i`` and ``b_i``; each sums to 1.
+    penalty : Tensor
+        ``[B]`` ``c_i`` (λ included).
+    """
+
+    real: Tensor
+    fake: Tensor
+    penalty: Tensor
+
+
+def row_weights(
+    groups: Tensor,
+    *,
+    num_groups: int,
+    group_weights: Tensor,
+    paired: bool,
+    lambdas: Tensor | None = None,
+    balance: Balance = "group",
+) -> RowWeights:
+    """Coefficients ``a``, ``b``, ``c`` of a batch (unvalidated: training loops call it).
+
+    Parameters
+    ----------
+    groups : Tensor
+        ``[B]`` int64 group of each row.
+    num_groups : int
+        G.
+    group_weights : Tensor
+        ``[G]`` non-negative weights ``w_g``.
+    paired : bool
+        Whether fake row i was generated for row i's group.
+    lambdas : Tensor, optional
+        ``[G]`` penalty weights (``None``: no penalty, ``c = 0``).
+    balance : {"group", "sample"}
+        Penalty balance: every group present counts equally, or every row.
+
+    Returns
+    -------
+    RowWeights
+    """
+    w = group_weights.to(dtype=torch.float32, device=groups.device)
+    a = _group_row_weights(groups, w, num_groups)
+    b = a if paired else torch.full_like(a, 1.0 / groups.shape[0])
+    if lambdas is None:
+        return RowWeights(real=a, fake=b, penalty=torch.zeros_like(a))
+    lam = lambdas.to(dtype=a.dtype, device=a.device)
+    if balance == "group":
+        c = _group_row_weights(groups, torch.ones_like(lam), num_groups) * lam[groups]
+    else:
+        c = lam[groups] / groups.shape[0]
+    return RowWeights(real=a, fake=b, penalty=c)
+
+
+@dataclass(frozen=True)
+class PenaltyTerm:
+    """The penalty of one critic step: λ per group (gain included), target, balance, share.
+
+    Attributes
+    ----------
+    lambdas : Tensor
+        ``[G]`` λ_g, already multiplied by the lazy-regularisation gain.
+    target : float
+        Target gradient norm.
+    balance : {"group", "sample"}
+        How rows are averaged.
+    fraction : float
+        Share of the batch the penalty is computed on, in (0, 1].
+    """
+
+    lambdas: Tensor
+    target: float = 1.0
+    balance: Balance = "group"
+    fraction: float = 1.0
+
+
+@dataclass(frozen=True)
+class CriticObjective:
+    """One critic step's objective and what it reports.
+
+    Attributes
+    ----------
+    loss : Tensor
+        Scalar to minimise (differentiable).
+    wasserstein : Tensor
+        ``[G]`` float64 ``mean D(real)_g − mean D(fake)_g``, detached; NaN for absent groups.
+    penalty : GroupPenalty or None
+        The penalty's diagnostics when it ran.
+    """
+
+    loss: Tensor
+    wasserstein: Tensor
+    penalty: GroupPenalty | None
+
+
+def critic_objective(
+    critic: Callable[..., Tensor],
+    real: Tensor,
+    fake: Tensor,
+    groups: Tensor,
+    *,
+    labels: Tensor | None,
+    num_groups: int,
+    group_weights: Tensor,
+    paired: bool,
+    penalty: PenaltyTerm | None,
+    rng: torch.Generator | None = None,
+) -> CriticObjective:
+    """The group-reweighted critic objective of one batch (inputs trusted: validated upstream).
+
+    Parameters
+    ----------
+    critic : callable
+        ``critic(x)`` or ``critic(x, labels)``.
+    real, fake : Tensor
+        ``[B, ...]`` batches; ``fake`` detached from the generator.
+    groups : Tensor
+        ``[B]`` group of each real row (and of its fake partner when ``paired``).
+    labels : Tensor or None
+        ``[B]`` labels the critic conditions on.
+    num_groups : int
+        G.
+    group_weights : Tensor
+        ``[G]`` loss weights ``w_g``.
+    paired : bool
+        Whether ``fake[i]`` was generated for ``groups[i]``.
+    penalty : PenaltyTerm or None
+        The gradient penalty of this step, if any.
+    rng : torch.Generator, optional
+        Source of the interpolation coefficients.
+
+    Returns
+    -------
+    CriticObjective
+    """
+    d_real, d_fake = critic(real, labels).reshape(-1), critic(fake, labels).reshape(-1)
+    rw = row_weights(groups, num_groups=num_groups, group_weights=group_weights, paired=paired)
+    loss = (rw.fake * d_fake).sum() - (rw.real * d_real).sum()
+    res = None
+    if penalty is not None:
+        m = max(1, int(np.ceil(penalty.fraction * real.shape[0])))
+        res = penalty_terms(
+            critic, real[:m], fake[:m], groups[:m], labels=None if labels is None else labels[:m],
+            lambdas=penalty.lambdas, target=penalty.target, balance=penalty.balance,
+            num_groups=num_groups, rng=rng,
+        )  # fmt: skip
+        loss = loss + res.penalty
+    with torch.no_grad():
+        real_m, present = _group_means(d_real, groups, num_groups)
+        fake_m = _group_means(d_fake, groups, num_groups)[0] if paired else d_fake.mean()
+        est = torch.where(present, (real_m - fake_m).double(), float("nan"))
+    return CriticObjective(loss=loss, wasserstein=est, penalty=res)
+
+
+def generator_objective(
+    critic: Callable[..., Tensor],
+    fake: Tensor,
+    groups: Tensor,
+    *,
+    labels: Tensor | None,
+    num_groups: int,
+    group_weights: Tensor,
+    paired: bool,
+) -> Tensor:
+    """``−Σ_i b_i D(fake_i)``: the generator's side of :func:`critic_objective`."""
+    d_fake = critic(fake, labels).reshape(-1)
+    rw = row_weights(groups, num_groups=num_groups, group_weights=group_weights, paired=paired)
+    return -(rw.fake * d_fake).sum()
 
 
 def group_means(values: Tensor, groups: Tensor, num_groups: int) -> tuple[Tensor, Tensor]:
@@ -75,11 +277,12 @@ def _group_means(v: Tensor, groups: Tensor, num_groups: int) -> tuple[Tensor, Te
     return sums / count.clamp(min=1).to(v.dtype), count > 0
 
 
-def _weights(
+def _checked_weights(
     group_weights: Tensor | Sequence[float] | None, num_groups: int, like: Tensor
 ) -> Tensor:
     if group_weights is None:
         return torch.full((num_groups,), 1.0 / num_groups, dtype=like.dtype, device=like.device)
+    check_not_string("group_weights", group_weights)
     w = torch.as_tensor(group_weights, dtype=like.dtype, device=like.device).detach().flatten()
     if w.numel() != num_groups:
         raise ValueError(
@@ -90,26 +293,28 @@ def _weights(
     return w
 
 
-def combine_group_means(means: Tensor, present: Tensor, weights: Tensor) -> Tensor:
-    """``Σ_g w_g m_g / Σ_g w_g`` over the groups present (unvalidated, no device sync)."""
-    w = torch.where(present, weights, torch.zeros_like(weights))
-    return (w * means).sum() / w.sum()
-
-
-def _weighted_mean(
-    scores: Tensor, groups: Tensor, group_weights: Tensor | Sequence[float] | None, num_groups: int
+def _score_weights(
+    scores: Tensor, groups: Tensor, group_weights: Tensor | Sequence[float] | None, n: int
 ) -> Tensor:
-    means, present = group_means(scores, groups, num_groups)
-    w = _weights(group_weights, num_groups, means)
-    if float(torch.where(present, w, torch.zeros_like(w)).sum()) <= 0:
+    groups = check_index("groups", groups, scores.reshape(-1).shape[0], upper=n).to(scores.device)
+    w = _checked_weights(group_weights, n, scores)
+    if float(torch.where(torch.bincount(groups, minlength=n) > 0, w, 0.0).sum()) <= 0:
         raise ValueError("group_weights are zero for every group present in the batch")
-    return combine_group_means(means, present, w)
+    return _group_row_weights(groups, w, n)
 
 
 def _num_groups(groups: Tensor, group_weights: Tensor | Sequence[float] | None) -> int:
     if group_weights is not None:
+        check_not_string("group_weights", group_weights)
         return int(torch.as_tensor(group_weights).numel())
     return int(groups.max()) + 1
+
+
+def _check_scores(name: str, scores: object) -> Tensor:
+    s = check_floating(name, scores)
+    if not bool(torch.isfinite(s).all()):
+        raise ValueError(f"{name} contains NaN or inf")
+    return s
 
 
 def critic_loss(
@@ -120,7 +325,7 @@ def critic_loss(
     fake_groups: Tensor | None = None,
     group_weights: Tensor | Sequence[float] | None = None,
 ) -> Tensor:
-    """Critic loss ``Σ_g w_g (mean D(fake)_g − mean D(real)_g)``.
+    """Critic loss ``Σ_g w_g (mean D(fake)_g − mean D(real)_g)`` from critic scores.
 
     Parameters
     ----------
@@ -140,21 +345,26 @@ def critic_loss(
     -------
     Tensor
         Scalar loss to minimise.
+
+    Examples
+    --------
+    >>> import torch
+    >>> d_real = torch.tensor([1.0, 1.0, 1.0, 10.0])
+    >>> float(critic_loss(d_real, torch.tensor([3.0]), torch.tensor([0, 0, 0, 1])))
+    -2.5
     """
-    check_floating("d_real", d_real)
-    check_floating("d_fake", d_fake)
+    d_real, d_fake = _check_scores("d_real", d_real), _check_scores("d_fake", d_fake)
     if groups is None:
         if fake_groups is not None or group_weights is not None:
             raise ValueError("fake_groups and group_weights need groups; pass groups too")
         return d_fake.mean() - d_real.mean()
     n = _num_groups(groups, group_weights)
-    real_term = _weighted_mean(d_real, groups, group_weights, n)
-    fake_term = (
-        d_fake.mean()
-        if fake_groups is None
-        else _weighted_mean(d_fake, fake_groups, group_weights, n)
-    )
-    return fake_term - real_term
+    a = _score_weights(d_real, groups, group_weights, n)
+    real_term = (a * d_real.reshape(-1)).sum()
+    if fake_groups is None:
+        return d_fake.mean() - real_term
+    b = _score_weights(d_fake, fake_groups, group_weights, n)
+    return (b * d_fake.reshape(-1)).sum() - real_term
 
 
 def generator_loss(
@@ -179,12 +389,13 @@ def generator_loss(
     Tensor
         Scalar loss to minimise.
     """
-    check_floating("d_fake", d_fake)
+    d_fake = _check_scores("d_fake", d_fake)
     if groups is None:
         if group_weights is not None:
             raise ValueError("group_weights needs groups; pass groups too")
         return -d_fake.mean()
-    return -_weighted_mean(d_fake, groups, group_weights, _num_groups(groups, group_weights))
+    n = _num_groups(groups, group_weights)
+    return -(_score_weights(d_fake, groups, group_weights, n) * d_fake.reshape(-1)).sum()
 
 
 class GroupReweighter:
@@ -219,9 +430,12 @@ class GroupReweighter:
         except ValueError:
             allowed = [s.value for s in GroupWeighting]
             raise ValueError(f"scheme must be one of {allowed}, got {scheme!r}") from None
-        c = torch.as_tensor(counts, dtype=torch.float64).flatten()
-        if c.numel() == 0 or bool((c < 0).any()) or float(c.sum()) <= 0:
-            raise ValueError(f"counts must be non-negative with a positive total, got {c.tolist()}")
+        check_not_string("counts", counts)
+        c = torch.as_tensor(np.asarray(counts, dtype=np.float64)).flatten()
+        if c.numel() == 0 or not bool(torch.isfinite(c).all()) or bool((c < 0).any()):
+            raise ValueError(f"counts must be finite and non-negative, got {c.tolist()}")
+        if float(c.sum()) <= 0:
+            raise ValueError(f"counts must have a positive total, got {c.tolist()}")
         self.step_size = check_non_negative("step_size", step_size)
         self.counts = c
         p = c / c.sum()
@@ -238,6 +452,17 @@ class GroupReweighter:
     def weights(self) -> Tensor:
         """Current ``[G]`` float32 weights, non-negative, summing to 1."""
         return self._weights.float()
+
+    def state(self) -> np.ndarray:
+        """The float64 weights, to save (group-DRO moves them)."""
+        return self._weights.numpy().copy()
+
+    def restore(self, weights: np.ndarray) -> None:
+        """Put back weights saved by :meth:`state`."""
+        w = torch.as_tensor(np.asarray(weights, dtype=np.float64)).flatten()
+        if w.shape != self._weights.shape:
+            raise ValueError(f"saved group weights have shape {tuple(w.shape)}, need {tuple(self._weights.shape)}")
+        self._weights = w
 
     def update(self, per_group_wasserstein: Tensor) -> Tensor:
         """Advance group-DRO one step; the static schemes ignore it.

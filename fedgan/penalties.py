@@ -15,20 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import Tensor
 
 from fedgan._checks import (
-    check_floating,
+    check_finite_rows,
     check_index,
+    check_lambda,
     check_pair,
     check_positive,
     group_lambdas,
     infer_num_groups,
     reject_batchnorm,
 )
+from fedgan.choices import BALANCES, Balance, allowed
 
 __all__ = [
     "Balance",
@@ -36,12 +37,11 @@ __all__ = [
     "gradient_penalty",
     "group_gradient_penalty",
     "input_gradient_norms",
+    "penalty_terms",
     "r1_penalty",
 ]
 
 Critic = Callable[..., Tensor]
-Balance = Literal["group", "sample"]
-_BALANCES: tuple[Balance, ...] = ("group", "sample")
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ def input_gradient_norms(critic: Critic, x: Tensor, labels: Tensor | None = None
     return grad.flatten(1).norm(2, dim=1)
 
 
-def _interpolate(real: Tensor, fake: Tensor, generator: torch.Generator | None) -> Tensor:
+def _interpolate(real: Tensor, fake: Tensor, rng: torch.Generator | None) -> Tensor:
     # ε has the generator's device; drawing on the data's device keeps CUDA on CUDA.
-    eps = torch.rand(real.shape[0], device=real.device, dtype=real.dtype, generator=generator)
+    eps = torch.rand(real.shape[0], device=real.device, dtype=real.dtype, generator=rng)
     eps = eps.view(-1, *([1] * (real.dim() - 1)))
     x_hat = eps * real.detach() + (1 - eps) * fake.detach()
     return x_hat.requires_grad_(True)
@@ -125,7 +125,7 @@ def gradient_penalty(
     lambda_gp: float = 10.0,
     target: float = 1.0,
     one_sided: bool = False,
-    generator: torch.Generator | None = None,
+    rng: torch.Generator | None = None,
 ) -> Tensor:
     """WGAN-GP penalty ``λ · E[(‖∇D(x̂)‖ − target)²]`` on real/fake interpolates.
 
@@ -143,7 +143,7 @@ def gradient_penalty(
         Target norm (> 0); use ``c`` for data rescaled by a factor ``c``.
     one_sided : bool
         Penalise only norms above ``target``: ``max(0, ‖∇‖ − target)²``.
-    generator : torch.Generator, optional
+    rng : torch.Generator, optional
         Source of ε ~ U(0, 1), for reproducible interpolates.
 
     Returns
@@ -159,13 +159,11 @@ def gradient_penalty(
     >>> gp.backward()
     """
     real, fake = check_pair(real, fake)
-    lam = float(lambda_gp)
-    if not lam >= 0 or lam == float("inf"):
-        raise ValueError(f"lambda_gp must be a finite number >= 0, got {lambda_gp!r}")
+    lam = check_lambda("lambda_gp", lambda_gp)
     target = check_positive("target", target)
     labels = _check_labels(labels, real.shape[0])
     reject_batchnorm(critic)
-    norms = input_gradient_norms(critic, _interpolate(real, fake, generator), labels)
+    norms = input_gradient_norms(critic, _interpolate(real, fake, rng), labels)
     if not bool(torch.isfinite(norms).all()):
         raise FloatingPointError("non-finite gradient norm on interpolates")
     return lam * _deviation(norms, target, one_sided).mean()
@@ -183,7 +181,7 @@ def group_gradient_penalty(
     balance: Balance = "group",
     num_groups: int | None = None,
     one_sided: bool = False,
-    generator: torch.Generator | None = None,
+    rng: torch.Generator | None = None,
 ) -> GroupPenalty:
     """Group-aware WGAN-GP penalty.
 
@@ -217,7 +215,7 @@ def group_gradient_penalty(
         Defaults to ``len(lambda_gp)`` if it is a sequence, else ``max(groups) + 1``.
     one_sided : bool
         Penalise only norms above ``target``.
-    generator : torch.Generator, optional
+    rng : torch.Generator, optional
         Source of ε, for reproducibility.
 
     Returns
@@ -231,8 +229,8 @@ def group_gradient_penalty(
         If any gradient norm is non-finite; the message names the group(s).
     """
     real, fake = check_pair(real, fake)
-    if balance not in _BALANCES:
-        raise ValueError(f"balance must be one of {list(_BALANCES)}, got {balance!r}")
+    if balance not in BALANCES:
+        raise ValueError(allowed("balance", balance, BALANCES))
     batch = real.shape[0]
     groups = check_index("groups", groups, batch)
     n_groups = infer_num_groups(groups, num_groups, lambda_gp)
@@ -243,26 +241,32 @@ def group_gradient_penalty(
     labels = _check_labels(labels, batch)
     reject_batchnorm(critic)
 
-    return _group_penalty(
-        critic, real, fake, groups, labels, lam, target, balance, n_groups, one_sided, generator
-    )
+    return penalty_terms(
+        critic, real, fake, groups, labels=labels, lambdas=lam, target=target, balance=balance,
+        num_groups=n_groups, one_sided=one_sided, rng=rng,
+    )  # fmt: skip
 
 
-def _group_penalty(
+def penalty_terms(
     critic: Critic,
     real: Tensor,
     fake: Tensor,
     groups: Tensor,
+    *,
     labels: Tensor | None,
-    lam: Tensor,
+    lambdas: Tensor,
     target: float,
     balance: Balance,
-    n_groups: int,
-    one_sided: bool,
-    generator: torch.Generator | None,
+    num_groups: int,
+    one_sided: bool = False,
+    rng: torch.Generator | None = None,
 ) -> GroupPenalty:
-    # Unvalidated core: training loops validate their inputs once, not every step.
-    norms = input_gradient_norms(critic, _interpolate(real, fake, generator), labels)
+    """:func:`group_gradient_penalty` without input checks, for loops that validated once.
+
+    ``lambdas`` is the ``[num_groups]`` tensor of λ_g; ``groups`` int64 on the data's device.
+    """
+    n_groups, lam = num_groups, lambdas
+    norms = input_gradient_norms(critic, _interpolate(real, fake, rng), labels)
     count = torch.bincount(groups, minlength=n_groups)
     bad = ~torch.isfinite(norms)
     if bool(bad.any()):
@@ -313,10 +317,8 @@ def r1_penalty(
     Tensor
         Scalar penalty, differentiable w.r.t. the critic's parameters.
     """
-    real = check_floating("real", real)
-    g = float(gamma)
-    if not g >= 0 or g == float("inf"):
-        raise ValueError(f"gamma must be a finite number >= 0, got {gamma!r}")
+    real = check_finite_rows("real", real)
+    g = check_lambda("gamma", gamma)
     labels = _check_labels(labels, real.shape[0])
     reject_batchnorm(critic)
     norms = input_gradient_norms(critic, real.detach().clone().requires_grad_(True), labels)

@@ -2,72 +2,70 @@
 
     python -m simulations.centralised --run-config 'scenario="grid25-minority" seed=1'
 
-Uses the same run config (``num-server-rounds`` × ``generator-steps`` generator
-updates, evaluated after each block of ``generator-steps``) and writes the same
-files (``metrics.csv``, ``samples.csv``, ``generator.pt``, ``config.json``).
+Same run config, same training code (a federation of one client that holds every row,
+with the private-critics design, i.e. plain WGAN-GP), the same number of generator
+steps (``num-server-rounds`` × ``generator-steps``, evaluated after each block) and the
+same files as a federated run.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
-import time
-import tomllib
-
-import torch
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from fedgan.config import RunConfig
-from fedgan.data import load_scenario
-from fedgan.federated import GeneratorEvaluator, make_models, write_results
-from fedgan.training import ClientData, CriticState, resolve_device, train_local
+from fedgan.console import PREFIX, round_line
+from fedgan.federation import FederatedRun, RoundLine, run_in_process
+from fedgan.results import config_fingerprint, write_run
+from simulations._cli import parse_run_config
 
-__all__ = ["run_centralised"]
+__all__ = ["ensure_reference", "reference_config", "run_centralised"]
+
+ROOT = Path(__file__).resolve().parent.parent
+# Keys that shape a federation but not a centralised run: reset for the reference.
+_FEDERATION_ONLY = (
+    "federation", "aggregation", "beta", "target-share", "source-layers", "fraction-train",
+    "min-nodes", "num-partitions", "dp", "noise-multiplier", "target-epsilon", "delta",
+    "max-grad-norm", "epsilon-budget", "reference-dir", "output-dir", "device",
+)  # fmt: skip
 
 
-def run_centralised(config: RunConfig, *, verbose: bool = True) -> None:
+def _printer(run: FederatedRun, line: RoundLine) -> None:
+    if line.metrics:
+        print(round_line(line.server_round, run.config.num_server_rounds, line.metrics,
+                         seconds=line.seconds, group_names=run.scenario.group_names).replace(
+                             PREFIX, "[centralised]"), flush=True)  # fmt: skip
+
+
+def run_centralised(config: RunConfig, *, verbose: bool = True) -> Path:
     """Train on all rows at once and write results to ``config.output_dir``."""
-    device = resolve_device(config.device)
-    scenario = load_scenario(config.scenario_spec(), name=config.scenario)
-    torch.manual_seed(config.seed)
-    generator, critic = make_models(config, scenario)
-    generator.to(device)
-    critic.to(device)
-    x = torch.from_numpy(scenario.x)
-    if config.model == "conv" and scenario.image_shape is not None:
-        x = x.view(-1, *scenario.image_shape)
-    labels = torch.from_numpy(scenario.label) if scenario.num_labels else None
-    data = ClientData(x, torch.from_numpy(scenario.group), labels, scenario.num_groups).to(device)
-    train_config = config.train_config()
-    state = CriticState.create(critic, data, train_config)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=train_config.lr_g, betas=train_config.betas)
-    evaluator = GeneratorEvaluator(scenario, config, device)
-    evaluator.evaluate(0, generator)
-    t0 = time.perf_counter()
-    for rnd in range(1, config.num_server_rounds + 1):
-        train_local(
-            generator,
-            state,
-            data,
-            train_config,
-            generator_optimizer=opt_g,
-            seed=config.seed * 7919 + rnd,
-        )
-        flat = evaluator.evaluate(rnd, generator)
-        if verbose:
-            shown = "  ".join(
-                f"{k.removeprefix('eval/')}={v:.3g}" for k, v in flat.items() if k.count("/") == 1
-            )
-            print(
-                f"[centralised] round {rnd:3d}/{config.num_server_rounds}  {shown}  ({time.perf_counter() - t0:.0f} s)",
-                flush=True,
-            )
-    write_results(
-        config.output_path,
-        table=evaluator.table(),
-        config=config,
-        generator_state={k: v.cpu() for k, v in generator.state_dict().items()},
-        samples=evaluator.last_samples,
-    )
+    plain = dataclasses.replace(config, federation="private-critics", dp="off")
+    run = run_in_process(plain, pooled=True, on_round=_printer if verbose else None)
+    files = run.files(mode="centralised")
+    out = write_run(config.output_path, files)
+    if verbose:
+        print(f"\n{files.verdict.text()}\n[centralised] results written to {out.resolve()}")
+    return out
+
+
+def reference_config(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The centralised reference's run config for a federated run's values."""
+    return {k: v for k, v in values.items() if k not in _FEDERATION_ONLY}
+
+
+def ensure_reference(values: Mapping[str, Any], *, root: Path = ROOT / "outputs" / "reference") -> Path:
+    """The reference's folder for ``values``: reused when its fingerprint matches, else run."""
+    ref = reference_config(values)
+    settings = RunConfig.from_mapping(ref).to_mapping()
+    fp = config_fingerprint({k: v for k, v in settings.items() if k not in _FEDERATION_ONLY})
+    out = root / fp
+    if not (out / "metrics.csv").is_file():
+        print(f"{PREFIX} centralised reference for the verdict (once for these settings) -> {out}", flush=True)
+        run_centralised(RunConfig.from_mapping(ref | {"output-dir": str(out)}), verbose=False)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,8 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--run-config", default="", help="TOML key=value pairs, space-separated")
     args = ap.parse_args(argv)
-    values = tomllib.loads("\n".join(shlex.split(args.run_config, posix=False)))
-    run_centralised(RunConfig.from_mapping(values))
+    run_centralised(RunConfig.from_mapping(parse_run_config(args.run_config)))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""Run the fedgan Flower app with ``flwr run`` and clean up after it.
+"""Run the fedgan Flower app with ``flwr run``, quietly, and clean up after it.
 
-``flwr run`` against a local SuperLink starts a detached ``flower-superlink``
-that outlives the command, reinstalls the app's dependencies unless told not
-to, and waits forever for missing nodes. This launcher gives every run its own
-``FLWR_HOME`` and ports, disables the reinstall, bounds the run with a timeout
-and stops the SuperLink it started (by PID) whatever happens.
+``flwr run`` against a local SuperLink starts a detached ``flower-superlink`` that
+outlives the command, reinstalls the app's dependencies unless told not to, and waits
+forever for missing nodes. This launcher checks the run config first (every key and
+value, ``min-nodes`` against the SuperNodes it will start, the output folder), gives
+every run its own ``FLWR_HOME`` and ports, disables the reinstall, runs the centralised
+reference the verdict compares with (once, cached by its settings), shows one line per
+round (a progress bar on a terminal) while Flower's full log goes to ``flower.log`` in
+the results folder, bounds the run with a timeout, and stops every process it started
+(by PID), also on SIGTERM or Ctrl-C.
 
-    python -m simulations.flower [--num-supernodes 10] [--num-cpus 1] [--num-gpus 0]
-        [--timeout 900] [--run-config "num-server-rounds=5 seed=1"]
+    python -m simulations.flower [--num-supernodes 5] [--num-cpus 1] [--num-gpus 0]
+        [--timeout 900] [--no-reference] [--run-config "num-server-rounds=5 seed=1"]
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,79 +30,29 @@ import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
+from typing import IO, Any
 
-__all__ = ["run_flower"]
+from fedgan.config import RunConfig
+from fedgan.console import PREFIX
+from fedgan.results import check_writable
+from simulations._cli import parse_run_config, render_run_config
+from simulations._processes import children, free_port, pids_matching, stop
+
+__all__ = ["HEARTBEAT_FAILURE", "ROOT", "run_flower"]
 
 ROOT = Path(__file__).resolve().parent.parent
+HEARTBEAT_FAILURE = "No heartbeat received"
+_LOUD = re.compile(r"ERROR|Traceback|Exception|Error:")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pids_matching(text: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in cmd and int(entry.name) != os.getpid():
-                pids.append(int(entry.name))
-    return pids
-
-
-def _children(pids: list[int]) -> list[int]:
-    """``pids`` and all their descendants (by parent pid in /proc)."""
-    parent: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    found, frontier = set(pids), list(pids)
-    while frontier:
-        p = frontier.pop()
-        for child, par in parent.items():
-            if par == p and child not in found:
-                found.add(child)
-                frontier.append(child)
-    return sorted(found)
-
-
-def _stop(pids: list[int], timeout: float = 10.0) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            for kill in (os.killpg, os.kill):  # the SuperLink leads its own session
-                try:
-                    kill(pid, sig)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
-            time.sleep(0.2)
-        pids = [p for p in pids if Path(f"/proc/{p}").exists()]
-        if not pids:
-            return
-
-
-def _render(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace('"', '\\"') + '"'
-    return repr(value)
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def run_flower(
     *,
-    run_config: dict[str, object] | str | None = None,
-    num_supernodes: int = 10,
+    run_config: dict[str, Any] | str | None = None,
+    num_supernodes: int = 5,
     num_cpus: float = 1,
     num_gpus: float = 0.0,
     timeout: float = 900.0,
@@ -108,18 +61,17 @@ def run_flower(
     stream: bool = True,
     retries: int = 2,
 ) -> int:
-    """Run ``flwr run APP local --stream`` and stop the SuperLink afterwards.
+    """Run ``flwr run APP local --stream`` and stop everything it started afterwards.
 
-    A run whose SuperLink dropped it for a missed heartbeat (``No heartbeat
-    received from the task``, a Flower-side failure seen now and then on a
-    loaded two-core machine) is started again from scratch, up to ``retries``
-    times; any other failure is returned at once.
+    A run whose SuperLink dropped it for a missed heartbeat before its first round
+    (``No heartbeat received from the task``, seen now and then on a loaded machine) is
+    started again from scratch, up to ``retries`` times; any other failure is returned.
 
     Parameters
     ----------
     run_config : dict or str, optional
-        Run-config overrides (keys of ``[tool.flwr.app.config]``), as a dict or
-        as ``flwr run --run-config`` text (``'k1=v1 k2="text"'``).
+        Run-config overrides (keys of ``[tool.flwr.app.config]``), as a dict or as
+        ``flwr run --run-config`` text (``'k1=v1 k2="text"'``). Checked before anything starts.
     num_supernodes : int
         Simulated clients (each gets ``partition-id`` / ``num-partitions``).
     num_cpus, num_gpus : float
@@ -131,14 +83,14 @@ def run_flower(
     app : Path
         The Flower app folder.
     stream : bool
-        Echo the run's log stream to this process's stdout.
+        Show the run's round lines (and errors) on this process's stdout.
     retries : int
-        Fresh attempts after a heartbeat failure.
+        Fresh attempts after a heartbeat failure before the first round.
 
     Returns
     -------
     int
-        ``flwr run``'s exit status.
+        0 when the run completed and wrote its results, else non-zero.
     """
     if num_supernodes < 1:
         raise ValueError(f"num_supernodes must be >= 1, got {num_supernodes}")
@@ -146,45 +98,36 @@ def run_flower(
         raise ValueError(f"num_cpus must be > 0 and num_gpus >= 0, got {num_cpus}, {num_gpus}")
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
+    values = parse_run_config(run_config)
+    values.setdefault("output-dir", str(ROOT / "outputs" / "latest"))
+    config = RunConfig.from_mapping(values)  # every key and value, before any process starts
+    if config.min_nodes > num_supernodes:
+        raise ValueError(
+            f"min-nodes={config.min_nodes} exceeds the {num_supernodes} SuperNodes this run "
+            "starts: Flower would wait forever; lower min-nodes or raise --num-supernodes"
+        )
+    check_writable(config.output_path)
     base = Path(home or tempfile.mkdtemp(prefix="fedgan-flwr-"))
     deadline = time.monotonic() + timeout
-    for attempt in range(retries + 1):
-        rc, details = _run_once(
-            run_config=run_config, num_supernodes=num_supernodes, num_cpus=num_cpus,
-            num_gpus=num_gpus, deadline=deadline, home=base if attempt == 0 else base / f"retry{attempt}",
-            app=app, stream=stream, timeout=timeout,
-        )  # fmt: skip
-        if rc == 0 or HEARTBEAT_FAILURE not in details or attempt == retries:
-            return rc
-        print(f"[fedgan] Flower dropped the run ({details}); starting it again", flush=True)
-    return rc
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        for attempt in range(retries + 1):
+            rc, details, rounds = _run_once(
+                values=values, num_supernodes=num_supernodes, num_cpus=num_cpus, num_gpus=num_gpus,
+                deadline=deadline, home=base if attempt == 0 else base / f"retry{attempt}",
+                app=app, stream=stream, timeout=timeout, out=config.output_path,
+            )  # fmt: skip
+            if rc == 0 or HEARTBEAT_FAILURE not in details or rounds or attempt == retries:
+                return rc
+            print(f"{PREFIX} Flower dropped the run before its first round ({details}); "
+                  "starting it again", flush=True)  # fmt: skip
+        return rc
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-HEARTBEAT_FAILURE = "No heartbeat received"
-
-
-def _run_once(
-    *,
-    run_config: dict[str, object] | str | None,
-    num_supernodes: int,
-    num_cpus: float,
-    num_gpus: float,
-    deadline: float,
-    home: Path,
-    app: Path,
-    stream: bool,
-    timeout: float,
-) -> tuple[int, str]:
-    """One ``flwr run``; returns its exit status and the SuperLink's failure details."""
-    home.mkdir(parents=True, exist_ok=True)
-    control, http = _free_port(), _free_port()
-    # Ray keeps its sockets under its temp dir: a short, private one per run, so that
-    # concurrent runs never join each other's cluster (and socket paths stay < 108 chars).
-    ray_tmp = Path(tempfile.mkdtemp(prefix="fg-ray-", dir="/tmp"))
-    (home / "config.toml").write_text(
-        '[superlink]\ndefault = "local"\n\n[superlink.local]\naddress = ":local:"\n'
-    )
-    env = os.environ | {
+def _env(home: Path, control: int, http: int, ray_tmp: Path) -> dict[str, str]:
+    return os.environ | {
         "FLWR_HOME": str(home),
         "FLWR_LOCAL_CONTROL_API_PORT": str(control),
         "FLWR_LOCAL_SUPERLINK_HTTP_API_PORT": str(http),
@@ -197,60 +140,100 @@ def _run_once(
         # flwr launches flower-superlink by name: make this interpreter's scripts findable.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    fed = f"num-supernodes={num_supernodes} client-resources-num-cpus={num_cpus} client-resources-num-gpus={num_gpus}"
-    cmd = [
-        str(Path(sys.executable).with_name("flwr")),
-        "run",
-        str(app),
-        "local",
-        "--federation-config",
-        fed,
-        "--stream",  # without it `flwr run` returns as soon as the run is queued
-    ]
-    if "output-dir" not in str(run_config or ""):
-        # A relative output-dir would resolve inside Flower's app cache: pin it to the repo.
-        out = f'output-dir="{ROOT / "outputs" / "latest"}"'
-        run_config = (
-            {**run_config, "output-dir": str(ROOT / "outputs" / "latest")}
-            if isinstance(run_config, dict)
-            else f"{run_config or ''} {out}".strip()
-        )
-    if isinstance(run_config, dict):
-        run_config = " ".join(f"{k}={_render(v)}" for k, v in run_config.items())
-    if run_config:
-        cmd += ["--run-config", run_config]
-    print("[fedgan] " + shlex.join(cmd), flush=True)
-    markers = (f"127.0.0.1:{control}", f"127.0.0.1:{http}", str(ray_tmp))
-    details = ""
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+
+
+class _Console:
+    """Round lines to the console (a progress bar on a terminal); everything to the log."""
+
+    def __init__(self, log: IO[str], *, stream: bool, total: int) -> None:
+        self.log, self.stream, self.rounds = log, stream, 0
+        self.bar = None
+        if stream and sys.stdout.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="round", dynamic_ncols=True)
+
+    def line(self, text: str) -> None:
+        self.log.write(text)
+        shown = text.rstrip("\n")
+        if shown.startswith(f"{PREFIX} round"):
+            self.rounds += 1
+            if self.bar is not None:
+                self.bar.update(1)
+                self.bar.set_postfix_str(shown.split("  ", 1)[-1])
+                return
+        if self.stream and (shown.startswith(PREFIX) or _LOUD.search(shown)):
+            (self.bar.write if self.bar is not None else print)(shown)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run_once(
+    *,
+    values: dict[str, Any],
+    num_supernodes: int,
+    num_cpus: float,
+    num_gpus: float,
+    deadline: float,
+    home: Path,
+    app: Path,
+    stream: bool,
+    timeout: float,
+    out: Path,
+) -> tuple[int, str, int]:
+    """One ``flwr run``: exit status, the SuperLink's failure details, rounds seen."""
+    home.mkdir(parents=True, exist_ok=True)
+    control, http = free_port(), free_port()
+    # Ray keeps its sockets under its temp dir: a short, private one per run, so that
+    # concurrent runs never join each other's cluster (and socket paths stay < 108 chars).
+    ray_tmp = Path(tempfile.mkdtemp(prefix="fg-ray-", dir="/tmp"))
+    (home / "config.toml").write_text(
+        '[superlink]\ndefault = "local"\n\n[superlink.local]\naddress = ":local:"\n'
     )
-    run_id = None
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:  # tee the stream and pick up the run id
-            if stream:
-                sys.stdout.write(line)
-            found = re.search(r"Successfully started run (\d+)", line)
-            run_id = found.group(1) if found else run_id
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s")
-        rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-        status = _run_status(run_id, env, app) if rc == 0 else None
-        if rc == 0 and status != "finished:completed":
-            # `flwr run` exits 0 even when the ServerApp failed: trust the SuperLink's status.
-            details = _failure_details(home, run_id)
-            print(f"[fedgan] run {run_id} ended with status {status!r}: {details}", flush=True)
-            rc = 1
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s") from None
-    finally:
-        # The SuperLink, its SuperExec, the flwr-simulation process and Ray: all ours.
-        _stop(_children(sorted({p for m in markers for p in _pids_matching(m)})))
-        shutil.rmtree(ray_tmp, ignore_errors=True)
-    return rc, details
+    env = _env(home, control, http, ray_tmp)
+    fed = (f"num-supernodes={num_supernodes} client-resources-num-cpus={num_cpus} "
+           f"client-resources-num-gpus={num_gpus}")  # fmt: skip
+    cmd = [str(Path(sys.executable).with_name("flwr")), "run", str(app), "local",
+           "--federation-config", fed, "--stream", "--run-config", render_run_config(values)]  # fmt: skip
+    markers = (f"127.0.0.1:{control}", f"127.0.0.1:{http}", str(ray_tmp))
+    log_path = home / "flower.log"
+    details, run_id = "", None
+    with log_path.open("w") as log:
+        console = _Console(log, stream=stream, total=int(values.get("num-server-rounds", 0)) or RunConfig().num_server_rounds)
+        log.write("$ " + shlex.join(cmd) + "\n")
+        proc = subprocess.Popen(cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                console.line(line)
+                found = re.search(r"Successfully started run (\d+)", line)
+                run_id = found.group(1) if found else run_id
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s")
+            rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            status = _run_status(run_id, env, app) if rc == 0 else None
+            if rc == 0 and status != "finished:completed":
+                # `flwr run` exits 0 even when the ServerApp failed: trust the SuperLink's status.
+                details = _failure_details(home, run_id)
+                print(f"{PREFIX} run {run_id} ended with status {status!r}: {details}", flush=True)
+                rc = 1
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s") from None
+        finally:
+            console.close()
+            proc.kill()
+            # The SuperLink, its SuperExec, the flwr-simulation process and Ray: all ours.
+            stop(children(sorted({p for m in markers for p in pids_matching(m)})))
+            shutil.rmtree(ray_tmp, ignore_errors=True)
+    if rc == 0 and out.is_dir():
+        shutil.copyfile(log_path, out / "flower.log")
+        if stream and (out / "verdict.txt").is_file():
+            print("\n" + (out / "verdict.txt").read_text().rstrip(), flush=True)
+    elif rc != 0:
+        print(f"{PREFIX} Flower's full log: {log_path}", flush=True)
+    return rc, details, console.rounds
 
 
 def _failure_details(home: Path, run_id: str | None) -> str:
@@ -287,13 +270,20 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--num-supernodes", type=int, default=10)
+    ap.add_argument("--num-supernodes", type=int, default=5)
     ap.add_argument("--num-cpus", type=float, default=1)
     ap.add_argument("--num-gpus", type=float, default=0.0)
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--run-config", default="", help='e.g. "num-server-rounds=5 seed=1"')
+    ap.add_argument("--no-reference", action="store_true",
+                    help="skip the centralised reference the verdict compares with")  # fmt: skip
     args = ap.parse_args(argv)
-    sys.exit(run_flower(run_config=args.run_config, num_supernodes=args.num_supernodes, num_cpus=args.num_cpus,
+    values = parse_run_config(args.run_config)
+    if not args.no_reference and "reference-dir" not in values:
+        from simulations.centralised import ensure_reference
+
+        values["reference-dir"] = str(ensure_reference(values))
+    sys.exit(run_flower(run_config=values, num_supernodes=args.num_supernodes, num_cpus=args.num_cpus,
                         num_gpus=args.num_gpus, timeout=args.timeout))  # fmt: skip
 
 

@@ -1,23 +1,25 @@
 """Flower server strategies for fedgan.
 
-The maths is a pure function, :func:`client_weights`, importable without
-running Flower; :class:`MinorityWeightedFedAvg` uses it inside a Message-API
-``FedAvg``. Importing :class:`MinorityWeightedFedAvg` imports Flower.
+:class:`FederatedGAN` drives a fedgan run through Flower's Message API: handshake,
+seeded client sampling, replies checked and merged by the design's rules with
+minority-aware client weights. The weights themselves are the pure function
+:func:`client_weights` (re-exported from :mod:`fedgan.federation`, importable without
+Flower). Importing :class:`FederatedGAN` imports Flower.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from strategies._weights import WeightScheme, client_weights
+from fedgan.federation import client_weights
 
 if TYPE_CHECKING:
-    from strategies._minority_fedavg import MinorityWeightedFedAvg
+    from strategies._federated_gan import FederatedGAN
 
-__all__ = ["MinorityWeightedFedAvg", "WeightScheme", "client_weights"]
+__all__ = ["FederatedGAN", "client_weights"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "MinorityWeightedFedAvg":
-        from strategies._minority_fedavg import MinorityWeightedFedAvg
+    if name == "FederatedGAN":
+        from strategies._federated_gan import FederatedGAN
 
-        return MinorityWeightedFedAvg
+        return FederatedGAN
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,6 +34,7 @@ def mixture_scenario(
     num_samples: int = 20_000,
     conditioning: Conditioning = Conditioning.NONE,
     seed: int = 0,
+    minority_name: str = "",
 ) -> Scenario:
     """Sample a mixture whose ``minority_modes`` form group 1 (the rest group 0).
 
@@ -56,6 +57,8 @@ def mixture_scenario(
         What models condition on.
     seed : int
         Sampling seed.
+    minority_name : str
+        Readable name of the minority group (default: its modes).
 
     Returns
     -------
@@ -99,5 +102,6 @@ def mixture_scenario(
         num_groups=num_groups,
         mode_means=means.astype(np.float64),
         mode_stds=np.full(m, sd),
-        group_names=("majority", "minority")[:num_groups],
+        group_names=("majority", minority_name or f"minority (modes {', '.join(map(str, minority))})")[:num_groups],
+        standardise=True,
     )

@@ -70,7 +70,8 @@ def digits_scenario(
     return Scenario(
         name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
         mode_groups=mode_groups, mode_weights=weights, num_groups=2 if minority else 1,
-        image_shape=(1, 8, 8), group_names=("majority", "minority")[: 2 if minority else 1],
+        image_shape=(1, 8, 8),
+        group_names=("majority", f"minority (digits {', '.join(map(str, minority))})")[: 2 if minority else 1],
     )  # fmt: skip
 
 
@@ -153,5 +154,5 @@ def arrests_scenario(
     return Scenario(
         name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
         mode_groups=mode_groups, mode_weights=counts.to_numpy(float) / len(df),
-        num_groups=len(names), encoder=enc, group_names=names,
+        num_groups=len(names), encoder=enc, group_names=names, group_attribute=sensitive,
     )  # fmt: skip

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fedgan._checks import FieldError
+from fedgan.choices import one_of
 from fedgan.data._mixtures import grid_means, mixture_scenario, ring_means
 from fedgan.data._real import arrests_scenario, digits_scenario
 from fedgan.data._scenario import Conditioning, Scenario
@@ -79,9 +82,7 @@ class ScenarioSpec:
 
     def __post_init__(self) -> None:
         if self.dataset not in ("ring8", "grid25", "digits", "arrests"):
-            raise ValueError(
-                f"dataset must be ring8, grid25, digits or arrests, got {self.dataset!r}"
-            )
+            raise FieldError("dataset", f"must be ring8, grid25, digits or arrests, got {self.dataset!r}")
         _enum(self, "partitioner", PartitionScheme)
         _enum(self, "conditioning", Conditioning)
         for name in (
@@ -92,22 +93,23 @@ class ScenarioSpec:
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
-        if not self.alpha > 0:
-            raise ValueError(f"alpha must be > 0, got {self.alpha!r}")
+                raise FieldError(name, f"must be an integer >= 1, got {v!r}")
+        if not self.alpha > 0 or not math.isfinite(self.alpha):
+            raise FieldError("alpha", f"must be a finite number > 0, got {self.alpha!r}")
         if self.minority_share is not None and not 0 < self.minority_share < 1:
-            raise ValueError(f"minority_share must be in (0, 1), got {self.minority_share!r}")
+            raise FieldError("minority_share", f"must be in (0, 1), got {self.minority_share!r}")
         if self.minority_partitions > self.num_partitions:
-            raise ValueError(
-                f"minority_partitions ({self.minority_partitions}) must not exceed "
-                f"num_partitions ({self.num_partitions})"
+            raise FieldError(
+                "minority_partitions",
+                f"({self.minority_partitions}) must not exceed the number of partitions "
+                f"({self.num_partitions})",
             )
         if self.partition_by not in ("mode", "group", "label"):
-            raise ValueError(
-                f"partition_by must be mode, group or label, got {self.partition_by!r}"
-            )
+            raise FieldError("partition_by", f"must be mode, group or label, got {self.partition_by!r}")
         if self.min_partition_size < 0:
-            raise ValueError(f"min_partition_size must be >= 0, got {self.min_partition_size}")
+            raise FieldError("min_partition_size", f"must be >= 0, got {self.min_partition_size}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise FieldError("seed", f"must be an integer >= 0, got {self.seed!r}")
         object.__setattr__(self, "minority_modes", tuple(int(m) for m in self.minority_modes))
 
 
@@ -116,9 +118,7 @@ def _enum(spec: ScenarioSpec, name: str, kind: type[enum.StrEnum]) -> None:
     try:
         object.__setattr__(spec, name, kind(value))
     except ValueError:
-        raise ValueError(
-            f"{name} must be one of {[k.value for k in kind]}, got {value!r}"
-        ) from None
+        raise FieldError(name, one_of(value, tuple(k.value for k in kind))) from None
 
 
 _GRID_DIAGONAL = (0, 6, 12, 18, 24)
@@ -181,9 +181,11 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
         means, sd = (
             (ring_means(8, 2.0), 0.02) if spec.dataset == "ring8" else (grid_means(5, 2.0), 0.05)
         )
+        diagonal = spec.dataset == "grid25" and spec.minority_modes == _GRID_DIAGONAL
         return mixture_scenario(
             label, means, sd=sd, minority_modes=spec.minority_modes, minority_share=spec.minority_share,
             num_samples=spec.num_samples, conditioning=spec.conditioning, seed=spec.seed,
+            minority_name="minority (diagonal)" if diagonal else "",
         )  # fmt: skip
     if spec.dataset == "digits":
         return digits_scenario(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -48,6 +48,12 @@ class Scenario:
         Inverse transform for tabular data (``encoder.decode(x)``), else ``None``.
     group_names : tuple of str
         Human-readable name of each group.
+    group_attribute : str
+        Column the groups are values of (tabular data), used in readable names.
+    standardise : bool
+        Whether models should see the rows standardised (:meth:`standardisation`);
+        true for raw coordinates, false for data already scaled (images in [−1, 1],
+        encoded tables).
     """
 
     name: str
@@ -64,6 +70,15 @@ class Scenario:
     image_shape: tuple[int, ...] | None = None
     encoder: Any = None
     group_names: tuple[str, ...] = ()
+    standardise: bool = False
+    group_attribute: str = ""
+
+    @property
+    def kind(self) -> Literal["mixture", "image", "tabular"]:
+        """Mixture with known modes, images (digits) or encoded records (tables)."""
+        if self.mode_means is not None and self.mode_stds is not None:
+            return "mixture"
+        return "image" if self.image_shape is not None else "tabular"
 
     @property
     def num_modes(self) -> int:
@@ -95,6 +110,26 @@ class Scenario:
         if self.conditioning is Conditioning.GROUP:
             return self.group_weights
         return np.ones(1)
+
+    def standardisation(self) -> tuple[np.ndarray, float]:
+        """Shift (per-feature mean) and one isotropic scale for the models' space.
+
+        The scale is the root of the mean per-feature variance, so distances (and so
+        the penalty's unit gradient norm) shrink alike in every direction. Identity
+        (zeros, 1.0) when :attr:`standardise` is false.
+        """
+        if not self.standardise:
+            return np.zeros(self.data_dim), 1.0
+        x = self.x.astype(np.float64)
+        scale = float(np.sqrt(x.var(axis=0).mean()))
+        return x.mean(axis=0), scale if scale > 0 else 1.0
+
+    def group_name(self, group: int) -> str:
+        """Readable name of a group (``"group <g>"`` when the scenario names none)."""
+        if 0 <= group < len(self.group_names):
+            name = self.group_names[group]
+            return f"{self.group_attribute}={name}" if self.group_attribute else name
+        return f"group {group}"
 
     def columns(self) -> dict[str, np.ndarray]:
         """Row-level metadata columns (``mode``, ``group``, ``label``)."""

@@ -17,7 +17,11 @@ class ModeCoverage:
     Attributes
     ----------
     modes_captured : int
-        Modes that are the nearest mode of at least one high-quality sample.
+        Modes that are the nearest mode of at least one high-quality sample (the
+        literature's count, VEEGAN/PacGAN).
+    modes_held : int
+        Modes whose high-quality samples reach ``held_fraction`` of their expected count
+        ``N · w_m``: a mode hit by a few stray samples is captured but not held.
     hq_fraction : float
         Share of samples within ``threshold`` sds of their nearest mode.
     reverse_kl : float
@@ -26,13 +30,14 @@ class ModeCoverage:
     per_mode : np.ndarray
         ``[M]`` HQ sample counts per mode.
     per_group : pandas.DataFrame
-        One row per group: ``modes_captured``, ``modes``, ``missing_modes``,
+        One row per group: ``modes_captured``, ``modes_held``, ``modes``, ``missing_modes``,
         ``hq_fraction`` (within the samples nearest to that group's modes; 0 when
         no sample is nearest to any of them),
         ``generated_share`` (HQ mass), ``real_share`` and ``mass_ratio``.
     """
 
     modes_captured: int
+    modes_held: int
     hq_fraction: float
     reverse_kl: float
     per_mode: np.ndarray
@@ -47,6 +52,7 @@ def mode_coverage(
     weights: np.ndarray | None = None,
     mode_groups: np.ndarray | None = None,
     threshold: float = 3.0,
+    held_fraction: float = 0.2,
 ) -> ModeCoverage:
     """Coverage of a known mixture by generated samples.
 
@@ -64,24 +70,32 @@ def mode_coverage(
         ``[M]`` group of each mode (default: one group).
     threshold : float
         HQ radius in sds (default 3).
+    held_fraction : float
+        Share of its expected HQ count a mode needs to count as held.
 
     Returns
     -------
     ModeCoverage
     """
+    for name, arr in (("samples", samples), ("means", means), ("stds", stds), ("weights", weights)):
+        if isinstance(arr, str):
+            raise TypeError(f"{name} must be an array of numbers, got the text {arr!r}")
     x = np.asarray(samples, dtype=np.float64)
     mu = np.asarray(means, dtype=np.float64)
     sd = np.asarray(stds, dtype=np.float64).reshape(-1)
+    for name, arr in (("means", mu), ("stds", sd)):
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or inf")
     if x.ndim != 2 or x.shape[0] == 0:
         raise ValueError(f"samples must be a non-empty [N, d] array, got shape {x.shape}")
-    if mu.ndim != 2 or mu.shape[1] != x.shape[1]:
-        raise ValueError(f"means must be [M, {x.shape[1]}], got shape {mu.shape}")
+    if mu.ndim != 2 or mu.shape[0] == 0 or mu.shape[1] != x.shape[1]:
+        raise ValueError(f"means must be [M, {x.shape[1]}] with M >= 1, got shape {mu.shape}")
     m = mu.shape[0]
     if sd.shape != (m,) or (sd <= 0).any():
         raise ValueError(f"stds must be {m} positive values, got shape {sd.shape}")
     w = np.full(m, 1.0 / m) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape != (m,) or (w < 0).any() or w.sum() <= 0:
-        raise ValueError(f"weights must be {m} non-negative values with a positive sum")
+    if w.shape != (m,) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be {m} finite non-negative values with a positive sum")
     w = w / w.sum()
     groups = (
         np.zeros(m, dtype=np.int64)
@@ -90,8 +104,10 @@ def mode_coverage(
     )
     if groups.shape != (m,) or (groups < 0).any():
         raise ValueError(f"mode_groups must be {m} non-negative group ids")
-    if not threshold > 0:
-        raise ValueError(f"threshold must be > 0, got {threshold}")
+    if not 0 < threshold < np.inf:
+        raise ValueError(f"threshold must be a finite number > 0, got {threshold}")
+    if not 0 <= held_fraction <= 1:
+        raise ValueError(f"held_fraction must be in [0, 1], got {held_fraction}")
     if not np.isfinite(x).all():
         raise ValueError("samples contain NaN or inf")
 
@@ -99,6 +115,7 @@ def mode_coverage(
     nearest = dist.argmin(axis=1)
     hq = dist[np.arange(len(x)), nearest] <= threshold
     per_mode = np.bincount(nearest[hq], minlength=m)
+    held = per_mode >= np.maximum(held_fraction * len(x) * w, 1.0)
     if hq.any():
         q = per_mode + 1e-10
         q = q / q.sum()
@@ -116,6 +133,7 @@ def mode_coverage(
             {
                 "group": g,
                 "modes_captured": int((per_mode[in_g] > 0).sum()),
+                "modes_held": int(held[in_g].sum()),
                 "modes": int(in_g.sum()),
                 "missing_modes": [int(k) for k in np.flatnonzero(in_g & (per_mode == 0))],
                 "hq_fraction": float(hq[near_g].mean()) if near_g.any() else 0.0,
@@ -126,6 +144,7 @@ def mode_coverage(
         )
     return ModeCoverage(
         modes_captured=int((per_mode > 0).sum()),
+        modes_held=int(held.sum()),
         hq_fraction=float(hq.mean()),
         reverse_kl=rkl,
         per_mode=per_mode,

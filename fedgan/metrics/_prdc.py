@@ -22,7 +22,9 @@ class PRDC:
         ``[N_real]`` bool: the real sample's k-NN ball (coverage's k) holds a fake sample.
     per_group : pandas.DataFrame
         Per real group: ``recall`` and ``coverage`` (over that group's real rows),
-        ``precision`` (fake rows whose nearest real row is in the group) and ``count``.
+        ``precision`` (fake rows whose nearest real row is in the group), ``count`` (real
+        rows) and ``fake_count`` (fake rows nearest to the group). Recall and precision
+        are NaN for a group no fake row is nearest to.
     """
 
     precision: float
@@ -99,10 +101,13 @@ def prdc(
     for g in np.unique(groups):
         mine = groups == g
         fk = nearest_real_group == g
+        # With no generated row nearest to a group, its recall (judged with generated
+        # rows' radii) and precision say nothing: NaN, not a flattering number.
         rows.append({
-            "group": int(g), "count": int(mine.sum()),
-            "recall": float(real_recalled[mine].mean()), "coverage": float(covered[mine].mean()),
-            "precision": float(fake_precise[fk].mean()) if fk.any() else 0.0,
+            "group": int(g), "count": int(mine.sum()), "fake_count": int(fk.sum()),
+            "recall": float(real_recalled[mine].mean()) if fk.any() else float("nan"),
+            "coverage": float(covered[mine].mean()),
+            "precision": float(fake_precise[fk].mean()) if fk.any() else float("nan"),
             "fake_share": float(fk.mean()), "real_share": float(mine.mean()),
         })  # fmt: skip
     return PRDC(

@@ -10,23 +10,13 @@ RDP accounting are opacus's own (:func:`make_private_critic`).
 from fedgan.privacy._generator import GeneratorGradientPrivacy
 from fedgan.privacy._per_sample import per_sample_critic_grads
 from fedgan.privacy._private import PrivateCritic, make_private_critic, rdp_epsilon
-from fedgan.privacy._setup import (
-    DPMode,
-    PrivacySettings,
-    attach_privacy,
-    epsilon_spent,
-    round_would_exceed,
-)
+from fedgan.privacy._settings import PrivacySettings
 
 __all__ = [
-    "DPMode",
     "GeneratorGradientPrivacy",
     "PrivacySettings",
     "PrivateCritic",
-    "attach_privacy",
-    "epsilon_spent",
     "make_private_critic",
     "per_sample_critic_grads",
     "rdp_epsilon",
-    "round_would_exceed",
 ]

@@ -88,18 +88,21 @@ def mlp_per_sample_grads(
     real: Tensor,
     fake: Tensor,
     eps: Tensor,
-    lam: Tensor,
+    coef: tuple[Tensor, Tensor, Tensor],
     target: float,
     labels: Tensor | None,
     out: dict[str, Tensor] | None = None,
 ) -> dict[str, Tensor]:
-    """Per-row gradients of ``D(f) − D(r) + λ(‖∇D(x̂)‖ − t)²`` for an MLP :class:`Critic`.
+    """Per-row gradients of ``β D(f) − α D(r) + γ(‖∇D(x̂)‖ − t)²`` for an MLP :class:`Critic`.
+
+    ``coef`` holds the per-row ``(α, β, γ)``, each ``[B]`` (γ includes λ).
 
     ``out`` (optional) keeps the large weight-gradient buffers between calls: the
     results are then views into it, valid until the next call. Fresh multi-MB
     allocations on every step cost more page faults than the arithmetic.
     """
     b = real.shape[0]
+    cr, cf, lam = (c.reshape(b, 1).to(real.dtype) for c in coef)
     lins = [m for _, m in layers]
     ns = _negative_slope(critic)
     r, f = real.reshape(b, -1), fake.reshape(b, -1)
@@ -115,20 +118,20 @@ def mlp_per_sample_grads(
     u_f, u_r, u_x = _backward(lins, s_f, w), _backward(lins, s_r, w), _backward(lins, s_x, w)
     grad_x = u_x[0] @ lins[0].weight  # ∇_x D(x̂), [B, d]
     norm = torch.linalg.vector_norm(grad_x, dim=1, keepdim=True)
-    coef = 2 * lam.reshape(b, 1) * (norm - target) / norm.clamp_min(torch.finfo(norm.dtype).tiny)
-    a = [torch.where(norm > 0, coef * grad_x, torch.zeros_like(grad_x))]  # a_0 = ∂P/∂∇_x D
+    k = 2 * lam * (norm - target) / norm.clamp_min(torch.finfo(norm.dtype).tiny)
+    a = [torch.where(norm > 0, k * grad_x, torch.zeros_like(grad_x))]  # a_0 = ∂P/∂∇_x D
     for lin, s in zip(lins, s_x, strict=True):
         a.append(s * (a[-1] @ lin.weight.T))
     res: dict[str, Tensor] = {}
     for l_idx, (name, lin) in enumerate(layers):
-        left = torch.stack([u_f[l_idx], -u_r[l_idx], u_x[l_idx]], dim=2)  # [B, out, 3]
+        left = torch.stack([cf * u_f[l_idx], -cr * u_r[l_idx], u_x[l_idx]], dim=2)  # [B, out, 3]
         right = torch.stack([h_f[l_idx], h_r[l_idx], a[l_idx]], dim=1)  # [B, 3, in]
         key = f"{name}.weight"
         res[key] = torch.bmm(left, right, out=_buffer(out, key, b, lin.weight))
-        res[f"{name}.bias"] = u_f[l_idx] - u_r[l_idx]
-    dw = h_f[-1] - h_r[-1] + a[-1]  # ∂ℓ/∂(per-row head weight), [B, H]
+        res[f"{name}.bias"] = cf * u_f[l_idx] - cr * u_r[l_idx]
+    dw = cf * h_f[-1] - cr * h_r[-1] + a[-1]  # ∂ℓ/∂(per-row head weight), [B, H]
     res["head.weight"] = dw.reshape(b, *critic.head.weight.shape)
-    res["head.bias"] = torch.zeros(b, 1, dtype=r.dtype, device=r.device)
+    res["head.bias"] = (cf - cr).reshape(b, 1)
     if critic.embed is not None:
         assert labels is not None
         emb = torch.zeros(b, *critic.embed.weight.shape, dtype=r.dtype, device=r.device)

@@ -30,7 +30,7 @@ class GeneratorGradientPrivacy:
     noise_multiplier: float
     max_grad_norm: float
     delta: float
-    generator: torch.Generator | None = None
+    rng: torch.Generator | None = None
     steps: int = 0
 
     def __post_init__(self) -> None:
@@ -53,7 +53,7 @@ class GeneratorGradientPrivacy:
         )
         std = self.noise_multiplier * self.max_grad_norm * math.sqrt(b)
         noise = (
-            torch.randn(grad.shape, device=grad.device, dtype=grad.dtype, generator=self.generator)
+            torch.randn(grad.shape, device=grad.device, dtype=grad.dtype, generator=self.rng)
             * std
         )
         return (clipped + noise) / b

@@ -1,10 +1,13 @@
-"""Exact per-sample gradients of the WGAN-GP critic loss with ``torch.func``.
+"""Exact per-sample gradients of the WGAN-GP critic objective with ``torch.func``.
 
-Row i's loss is ``D(fake_i) − D(real_i) + λ_{g(i)} (‖∇_x D(x̂_i)‖ − target)²`` with
-``x̂_i = ε_i real_i + (1 − ε_i) fake_i``. The penalty is a nested ``grad`` w.r.t.
-the input inside the per-row loss, and ``vmap(grad(loss_i))`` over
-``functional_call`` gives every row's parameter gradient in one pass. The
-interpolate touches real data, so the penalty belongs inside the clipped loss.
+Row i's term of the objective (:mod:`fedgan.losses`) is
+``b_i D(fake_i) − a_i D(real_i) + c_i (‖∇_x D(x̂_i)‖ − target)²`` with
+``x̂_i = ε_i real_i + (1 − ε_i) fake_i``. Opacus averages per-sample gradients over the
+expected batch size B, so each row's gradient is taken of B times its term: the
+average of the rows is then the gradient of the objective. The penalty is a nested
+``grad`` w.r.t. the input inside each row's term, and ``vmap(grad(term_i))`` over
+``functional_call`` gives every row's parameter gradient in one pass. The interpolate
+touches real data, so the penalty belongs inside the clipped term.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from fedgan._checks import (
     infer_num_groups,
     reject_batchnorm,
 )
+from fedgan.losses import RowWeights
 from fedgan.privacy._closed_form import mlp_layers, mlp_per_sample_grads
 
 __all__ = ["per_sample_critic_grads"]
@@ -37,10 +41,11 @@ def per_sample_critic_grads(
     labels: Tensor | None = None,
     lambda_gp: float | Sequence[float] | Tensor = 10.0,
     target: float = 1.0,
+    weights: RowWeights | None = None,
     eps: Tensor | None = None,
-    generator: torch.Generator | None = None,
+    rng: torch.Generator | None = None,
 ) -> dict[str, Tensor]:
-    """Per-row gradients of the critic loss including each row's own penalty.
+    """Per-row gradients of the critic objective, each row's penalty included.
 
     fedgan's own MLP :class:`~fedgan.models.Critic` takes a closed form (the same
     gradients, no double backward); any other critic takes ``vmap`` over ``grad``.
@@ -56,12 +61,17 @@ def per_sample_critic_grads(
     labels : Tensor, optional
         ``[B]`` conditioning labels.
     lambda_gp : float or sequence of float or Tensor
-        One λ or one per group.
+        One λ or one per group, for the plain per-row loss
+        ``D(fake_i) − D(real_i) + λ_{g(i)} (‖∇D(x̂_i)‖ − target)²``.
     target : float
         Target gradient norm.
+    weights : RowWeights, optional
+        The objective's row coefficients (:func:`fedgan.losses.row_weights`); when
+        given, each row's gradient is of ``B`` times its weighted term and
+        ``lambda_gp`` is not used (λ is inside ``weights.penalty``).
     eps : Tensor, optional
         ``[B]`` interpolation coefficients; drawn from U(0, 1) if omitted.
-    generator : torch.Generator, optional
+    rng : torch.Generator, optional
         Source of ``eps`` when it is drawn.
 
     Returns
@@ -69,9 +79,28 @@ def per_sample_critic_grads(
     dict of str to Tensor
         For each named trainable parameter, ``[B, *param.shape]`` gradients.
     """
+    real, fake = check_pair(real, fake)
+    b = real.shape[0]
+    if weights is None:
+        g = (
+            torch.zeros(b, dtype=torch.long, device=real.device)
+            if groups is None
+            else check_index("groups", groups, b)
+        )
+        n_groups = infer_num_groups(g, None, lambda_gp)
+        g = check_index("groups", g, b, upper=n_groups).to(real.device)
+        lam = group_lambdas(lambda_gp, n_groups, device=real.device).to(real.dtype)[g]
+        ones = torch.ones(b, dtype=real.dtype, device=real.device)
+        coef = (ones, ones, lam)
+    else:
+        coef = tuple(c.to(real.dtype) * b for c in (weights.real, weights.fake, weights.penalty))  # type: ignore[assignment]
+        if any(c.shape != (b,) for c in coef):
+            raise ValueError(f"weights must hold [{b}] coefficients per term")
+    if labels is not None:
+        labels = check_index("labels", labels, b)
     return _per_sample_grads(
-        critic, real, fake, groups, labels=labels, lambda_gp=lambda_gp, target=target,
-        eps=eps, generator=generator,
+        critic, real, fake, coef=coef, labels=labels, target=check_positive("target", target),
+        eps=eps, rng=rng,
     )  # fmt: skip
 
 
@@ -79,39 +108,29 @@ def _per_sample_grads(
     critic: nn.Module,
     real: Tensor,
     fake: Tensor,
-    groups: Tensor | None = None,
     *,
-    labels: Tensor | None = None,
-    lambda_gp: float | Sequence[float] | Tensor = 10.0,
-    target: float = 1.0,
+    coef: tuple[Tensor, Tensor, Tensor],
+    labels: Tensor | None,
+    target: float,
     eps: Tensor | None = None,
-    generator: torch.Generator | None = None,
+    rng: torch.Generator | None = None,
     out: dict[str, Tensor] | None = None,
 ) -> dict[str, Tensor]:
-    """:func:`per_sample_critic_grads`, optionally into kept buffers ``out`` (MLP path)."""
-    real, fake = check_pair(real, fake)
+    """Per-row gradients of ``β_i D(f_i) − α_i D(r_i) + γ_i(‖∇D(x̂_i)‖ − t)²`` (trusted inputs).
+
+    ``coef`` is ``(α, β, γ)``; ``out`` optionally keeps the MLP path's large buffers.
+    """
     b = real.shape[0]
     reject_batchnorm(critic)
-    g = (
-        torch.zeros(b, dtype=torch.long, device=real.device)
-        if groups is None
-        else check_index("groups", groups, b)
-    )
-    n_groups = infer_num_groups(g, None, lambda_gp)
-    g = check_index("groups", g, b, upper=n_groups).to(real.device)
-    lam = group_lambdas(lambda_gp, n_groups, device=real.device).to(real.dtype)[g]
-    target = check_positive("target", target)
-    if labels is not None:
-        labels = check_index("labels", labels, b)
     if eps is None:
-        eps = torch.rand(b, device=real.device, dtype=real.dtype, generator=generator)
+        eps = torch.rand(b, device=real.device, dtype=real.dtype, generator=rng)
     elif eps.shape != (b,):
         raise ValueError(f"eps must have shape ({b},), got {tuple(eps.shape)}")
     eps = eps.to(real.dtype)
     layers = mlp_layers(critic)
     if layers is not None:  # fedgan's MLP critic: the same numbers, several times faster
-        return mlp_per_sample_grads(critic, layers, real, fake, eps, lam, target, labels, out)  # type: ignore[arg-type]
-    return _vmap_grads(critic, real, fake, eps, lam, target, labels)
+        return mlp_per_sample_grads(critic, layers, real, fake, eps, coef, target, labels, out)  # type: ignore[arg-type]
+    return _vmap_grads(critic, real, fake, eps, coef, target, labels)
 
 
 def _vmap_grads(
@@ -119,11 +138,11 @@ def _vmap_grads(
     real: Tensor,
     fake: Tensor,
     eps: Tensor,
-    lam: Tensor,
+    coef: tuple[Tensor, Tensor, Tensor],
     target: float,
     labels: Tensor | None,
 ) -> dict[str, Tensor]:
-    """Any critic: ``vmap`` over ``grad`` of each row's loss (the penalty a nested ``grad``)."""
+    """Any critic: ``vmap`` over ``grad`` of each row's term (the penalty a nested ``grad``)."""
     params = {k: v.detach() for k, v in critic.named_parameters() if v.requires_grad}
     buffers = {k: v.detach() for k, v in critic.named_buffers()}
     conditional = labels is not None
@@ -133,12 +152,13 @@ def _vmap_grads(
         return functional_call(critic, (p, buffers), args).reshape(())
 
     def row_loss(
-        p: dict[str, Tensor], r: Tensor, f: Tensor, e: Tensor, lam_i: Tensor, y: Tensor | None
-    ) -> Tensor:
+        p: dict[str, Tensor], r: Tensor, f: Tensor, e: Tensor,
+        cr: Tensor, cf: Tensor, cp: Tensor, y: Tensor | None,
+    ) -> Tensor:  # fmt: skip
         x_hat = e * r + (1 - e) * f
         gx = grad(score, argnums=1)(p, x_hat, y)
         norm = torch.linalg.vector_norm(gx)
-        return score(p, f, y) - score(p, r, y) + lam_i * (norm - target) ** 2
+        return cf * score(p, f, y) - cr * score(p, r, y) + cp * (norm - target) ** 2
 
-    in_dims = (None, 0, 0, 0, 0, 0 if conditional else None)
-    return vmap(grad(row_loss), in_dims=in_dims)(params, real, fake, eps, lam, labels)
+    in_dims = (None, 0, 0, 0, 0, 0, 0, 0 if conditional else None)
+    return vmap(grad(row_loss), in_dims=in_dims)(params, real, fake, eps, *coef, labels)

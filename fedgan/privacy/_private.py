@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from fedgan.privacy._per_sample import _per_sample_grads
+from fedgan.losses import RowWeights
+from fedgan.privacy._per_sample import _per_sample_grads, per_sample_critic_grads
 
 __all__ = ["PrivateCritic", "make_private_critic", "rdp_epsilon"]
 
@@ -58,26 +59,36 @@ class PrivateCritic:
         labels: Tensor | None = None,
         lambda_gp: float | Sequence[float] | Tensor = 10.0,
         target: float = 1.0,
+        weights: RowWeights | None = None,
         eps: Tensor | None = None,
-        generator: torch.Generator | None = None,
+        rng: torch.Generator | None = None,
     ) -> None:
-        """One private critic update on a (Poisson-sampled) batch; an empty batch still steps."""
-        params = [p for p in self.critic.parameters() if p.requires_grad]
+        """One private critic update on a (Poisson-sampled) batch; an empty batch still steps.
+
+        ``weights`` (the objective's row coefficients) replaces the plain per-row loss
+        with ``lambda_gp``, as in :func:`~fedgan.privacy.per_sample_critic_grads`.
+        """
         if real.shape[0] == 0:
             grads = {
                 n: torch.zeros(1, *p.shape, device=p.device, dtype=p.dtype)
                 for n, p in self.critic.named_parameters()
                 if p.requires_grad
             }
+        elif weights is None:
+            grads = per_sample_critic_grads(
+                self.critic, real, fake, groups, labels=labels, lambda_gp=lambda_gp,
+                target=target, eps=eps, rng=rng,
+            )  # fmt: skip
         else:
+            b = real.shape[0]
+            coef = (weights.real * b, weights.fake * b, weights.penalty * b)
             grads = _per_sample_grads(
-                self.critic, real, fake, groups, labels=labels, lambda_gp=lambda_gp, target=target,
-                eps=eps, generator=generator, out=self._buffers,
+                self.critic, real, fake, coef=coef, labels=labels, target=target, eps=eps,
+                rng=rng, out=self._buffers,
             )  # fmt: skip
         named = dict(self.critic.named_parameters())
         for name, g in grads.items():
             named[name].grad_sample = g  # type: ignore[attr-defined]
-        del params
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.steps += 1

@@ -1,0 +1,64 @@
+"""Every named choice of a run, defined once.
+
+The run configuration, the federation designs, the strategy and the privacy code all
+import their choices from here, so a new value is added in one place and every
+validator that lists the allowed values stays in step.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+__all__ = [
+    "AGGREGATIONS",
+    "BALANCES",
+    "DEVICE_KINDS",
+    "DP_MODES",
+    "FEDERATIONS",
+    "GROUP_WEIGHTINGS",
+    "MODEL_KINDS",
+    "Aggregation",
+    "Balance",
+    "DPMode",
+    "Federation",
+    "GroupWeightingName",
+    "ModelKind",
+    "allowed",
+    "one_of",
+]
+
+Federation = Literal["client-conditional", "shared-critic", "private-critics"]
+"""How the federation's objective is formed (see :mod:`fedgan.federation`)."""
+
+Aggregation = Literal["size", "uniform", "group-balanced", "kl"]
+"""How much each client's update counts (see :func:`fedgan.federation.client_weights`)."""
+
+Balance = Literal["group", "sample"]
+"""How the gradient penalty averages rows: every group equally, or every row equally."""
+
+GroupWeightingName = Literal["proportional", "uniform", "inverse-frequency", "group-dro"]
+"""How group means are weighted in a client's losses (see :class:`fedgan.GroupWeighting`)."""
+
+DPMode = Literal["off", "critic", "generator-gradient"]
+"""Differential privacy: none, DP-Adam on the critic, or a sanitised generator gradient."""
+
+ModelKind = Literal["mlp", "conv"]
+"""Network family: MLPs for vectors, small conv nets for images."""
+
+FEDERATIONS: tuple[Federation, ...] = get_args(Federation)
+AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
+BALANCES: tuple[Balance, ...] = get_args(Balance)
+GROUP_WEIGHTINGS: tuple[GroupWeightingName, ...] = get_args(GroupWeightingName)
+DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
+MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
+DEVICE_KINDS = ("auto", "cpu", "cuda[:index]")
+
+
+def one_of(value: object, choices: tuple[str, ...]) -> str:
+    """``must be one of [...], got value``: the reason a value outside ``choices`` is refused."""
+    return f"must be one of {list(choices)}, got {value!r}"
+
+
+def allowed(name: str, value: object, choices: tuple[str, ...]) -> str:
+    """The message for ``value`` outside ``choices``, naming the argument ``name``."""
+    return f"{name} {one_of(value, choices)}"

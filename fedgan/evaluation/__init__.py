@@ -1,0 +1,23 @@
+"""Scoring a run's generator: per-round tables and the run's verdict (Flower-free).
+
+:class:`Evaluator` samples the generator after a round (drawing sources of a
+client-conditional generator with the sampling weights), scores the samples with the
+scorer of the scenario's kind (mixtures: modes and high-quality share; digits: a
+classifier's classes; tables: train-on-synthetic-test-on-real fairness) and keeps one
+row per round × group. :func:`verdict` says in plain words whether the run learned.
+"""
+
+from fedgan.evaluation._evaluator import GROUP_COLUMNS, Evaluator
+from fedgan.evaluation._scorers import Score, chance_hq, coverage_anchors, score_samples
+from fedgan.evaluation._verdict import Verdict, verdict
+
+__all__ = [
+    "GROUP_COLUMNS",
+    "Evaluator",
+    "Score",
+    "Verdict",
+    "chance_hq",
+    "coverage_anchors",
+    "score_samples",
+    "verdict",
+]

@@ -1,0 +1,141 @@
+"""The run's verdict: did it learn, which modes and groups it holds, against what.
+
+"Learned" is judged against two anchors the scenario gives: what a structureless
+sample scores (chance) and what real data scores. For mixtures the measure is the
+high-quality share (a sample within 3 sd of a mode; real 2-D data scores
+``1 − e^{−4.5}`` = 98.9%); for images and tables it is the coverage of real rows
+(Naeem et al. 2020). A run learned when it is at least halfway from chance to real.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Verdict", "verdict"]
+
+_REAL_HQ_2D = 1.0 - math.exp(-4.5)  # P(‖N(0, I₂)‖ ≤ 3)
+
+
+@dataclass
+class Verdict:
+    """Plain-language verdict and the numbers behind it.
+
+    Attributes
+    ----------
+    learned : bool
+        Whether the run is at least halfway from chance to real data.
+    lines : list of str
+        The verdict as printed and written to ``verdict.txt``.
+    facts : dict
+        The numbers (for ``verdict.json`` and for sweeps).
+    """
+
+    learned: bool
+    lines: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The lines, joined."""
+        return "\n".join(self.lines)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _final(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["round"] == table["round"].max()].set_index("group")
+
+
+def _measure(last: pd.DataFrame) -> tuple[str, float, float, float]:
+    """Name, value, chance and real anchors of the learning measure."""
+    first = last.iloc[0]
+    if "overall_hq" in last:
+        return "high-quality share", first["overall_hq"], first["overall_chance_hq"], _REAL_HQ_2D
+    return (
+        "coverage of real rows", first["overall_coverage"],
+        first.get("overall_chance_coverage", float("nan")), first.get("overall_real_coverage", 1.0),
+    )  # fmt: skip
+
+
+def verdict(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    reference: pd.DataFrame | None = None,
+    reference_name: str = "centralised reference",
+) -> Verdict:
+    """Judge a run from its metrics table (the last evaluated round).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``metrics.csv`` of the run.
+    title : str
+        First line (scenario, design, round).
+    reference : pandas.DataFrame, optional
+        ``metrics.csv`` of a centralised reference run on the same scenario.
+    reference_name : str
+        How to call the reference.
+
+    Returns
+    -------
+    Verdict
+    """
+    last = _final(table)
+    name, value, chance, real = _measure(last)
+    bar = chance + 0.5 * (real - chance) if np.isfinite(chance) else 0.5 * real
+    learned = bool(np.isfinite(value) and value >= bar)
+    first = last.iloc[0]
+    facts: dict[str, Any] = {
+        "round": int(table["round"].max()), "learned": learned, "measure": name, "value": value,
+        "chance": chance, "real": real, "bar": bar,
+    }  # fmt: skip
+    lines = [
+        title,
+        f"  {'LEARNED' if learned else 'NOT LEARNED'}: {name} {_pct(value)} "
+        f"(chance {_pct(chance)}, real data {_pct(real)}; learned means at least {_pct(bar)}).",
+    ]
+    if "overall_modes_held" in last and pd.notna(first.get("overall_modes_held")):
+        held, cap, modes = (int(first[f"overall_{k}"]) for k in ("modes_held", "modes_captured", "modes"))
+        facts |= {"modes_held": held, "modes_captured": cap, "modes": modes}
+        lines.append(
+            f"  Modes: {held} of {modes} held (each with at least 20% of its real mass); "
+            f"{cap} of {modes} captured (at least one high-quality sample, the count PacGAN reports)."
+        )
+    for g, r in last.iterrows():
+        part = [f"  {r.get('group_name', f'group {g}')}:"]
+        if pd.notna(r.get("modes_held")):
+            part.append(f"{int(r['modes_held'])}/{int(r['modes'])} modes held,")
+        ratio, real_share = r.get("mass_ratio", float("nan")), r.get("real_share", float("nan"))
+        part.append(f"mass {ratio:.2f}× its real share {real_share:.3f}")
+        if pd.notna(r.get("target_share")) and not math.isclose(r["target_share"], real_share, rel_tol=0.05):
+            part.append(f"({r['mass_ratio_target']:.2f}× the target {r['target_share']:.3f})")
+        if isinstance(r.get("notes"), str) and r["notes"]:
+            part.append(f"[{r['notes']}]")
+        lines.append(" ".join(part).rstrip(",") + ".")
+        facts[f"group/{g}/mass_ratio"] = float(ratio)
+        if pd.notna(r.get("modes_held")):
+            facts[f"group/{g}/modes_held"] = int(r["modes_held"])
+    if isinstance(first.get("overall_notes"), str) and first["overall_notes"]:
+        lines.append(f"  Not computed: {first['overall_notes']}.")
+    if reference is None:
+        lines.append(f"  No {reference_name} given to compare with.")
+    else:
+        ref = _final(reference)
+        _, rv, _, _ = _measure(ref)
+        rfirst = ref.iloc[0]
+        bits = [f"{name} {_pct(rv)}"]
+        if "overall_modes_held" in ref:
+            bits.append(f"{int(rfirst['overall_modes_held'])}/{int(rfirst['overall_modes'])} modes held")
+        for g, r in ref.iterrows():
+            if g in last.index and g != last.index[0]:
+                bits.append(f"{r.get('group_name', g)} mass {r['mass_ratio']:.2f}×")
+        lines.append(f"  {reference_name.capitalize()}: " + ", ".join(bits) + ".")
+        facts["reference_value"] = rv
+    return Verdict(learned=learned, lines=lines, facts=facts)

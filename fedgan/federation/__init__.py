@@ -1,0 +1,48 @@
+"""Federated training, Flower-free: designs, client and server rounds, an in-process runner.
+
+A *federation design* (:data:`DESIGNS`) says what a client trains, what it sends and how
+the server merges it; see :mod:`fedgan.federation._designs` for why the choice decides
+whether a non-IID federation learns the mixture of its clients' data at all.
+:func:`client_round` is one client's round, :class:`Aggregator` the server's merge, and
+:class:`FederatedRun` a whole run as the Flower ServerApp drives it;
+:func:`run_in_process` drives the same pieces in one process with no Flower.
+:func:`client_weights` gives the aggregation weights.
+"""
+
+from fedgan.federation._client import ClientRoundResult, client_hello, client_round
+from fedgan.federation._designs import (
+    DESIGNS,
+    ClientConditional,
+    FederationDesign,
+    PrivateCritics,
+    SharedCritic,
+    design_for,
+)
+from fedgan.federation._run import FederatedRun, RoundLine, run_in_process, sample_partitions
+from fedgan.federation._server import Aggregator, Reply, RoundOutcome
+from fedgan.federation._setup import client_data, make_models, round_seed
+from fedgan.federation._weights import client_weights, group_shares
+
+__all__ = [
+    "DESIGNS",
+    "Aggregator",
+    "ClientConditional",
+    "ClientRoundResult",
+    "FederatedRun",
+    "FederationDesign",
+    "PrivateCritics",
+    "Reply",
+    "RoundLine",
+    "RoundOutcome",
+    "SharedCritic",
+    "client_data",
+    "client_hello",
+    "client_round",
+    "client_weights",
+    "design_for",
+    "group_shares",
+    "make_models",
+    "round_seed",
+    "run_in_process",
+    "sample_partitions",
+]

@@ -1,0 +1,143 @@
+"""One client's side of a round, Flower-free: what the thin Flower ClientApp calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from fedgan.config import RunConfig
+from fedgan.federation._client_state import (
+    epsilon_spent,
+    restore_state,
+    round_would_exceed,
+    save_state,
+)
+from fedgan.federation._designs import design_for
+from fedgan.federation._setup import client_data, make_models, round_seed
+from fedgan.protocol import CRITIC, GENERATOR, ReplyStatus, report_metrics, unpack
+from fedgan.training import resolve_device, train_local
+
+__all__ = ["ClientRoundResult", "client_hello", "client_round"]
+
+log = logging.getLogger("fedgan")
+
+
+@dataclass(frozen=True)
+class ClientRoundResult:
+    """What a client sends back and what it keeps.
+
+    Attributes
+    ----------
+    arrays : dict of str to np.ndarray
+        The upload (:mod:`fedgan.protocol` prefixes).
+    metrics : dict of str to float
+        The reply's metrics (:func:`fedgan.protocol.report_metrics`).
+    state : dict of str to np.ndarray
+        The client's state to keep until its next round.
+    """
+
+    arrays: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    state: dict[str, np.ndarray]
+
+
+def client_hello(
+    config: RunConfig, *, partition_id: int, num_partitions: int, pooled: bool = False
+) -> dict[str, float]:
+    """The handshake reply: who this client is and how many rows of each group it holds."""
+    design = design_for(config.federation)
+    _, data = client_data(
+        config, design, partition_id=partition_id, num_partitions=num_partitions,
+        device=torch.device("cpu"), pooled=pooled,
+    )  # fmt: skip
+    return report_metrics(
+        partition_id=partition_id, num_partitions=num_partitions, counts=data.group_counts()
+    )
+
+
+def client_round(
+    config: RunConfig,
+    *,
+    partition_id: int,
+    num_partitions: int,
+    server_round: int,
+    download: Mapping[str, np.ndarray],
+    saved: Mapping[str, np.ndarray] | None,
+    pooled: bool = False,
+) -> ClientRoundResult:
+    """Train this client's round and build its reply.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    partition_id, num_partitions : int
+        Which client this is, of how many.
+    server_round : int
+        The round (seeds it).
+    download : mapping of str to np.ndarray
+        What the server sent (:meth:`FederationDesign.download`).
+    saved : mapping of str to np.ndarray, optional
+        The state this client kept from its last round (``None`` the first time).
+    pooled : bool
+        Hold every row of the scenario (the centralised reference: one client).
+
+    Returns
+    -------
+    ClientRoundResult
+    """
+    design = design_for(config.federation)
+    device = resolve_device(config.device)
+    scenario, data = client_data(
+        config, design, partition_id=partition_id, num_partitions=num_partitions, device=device,
+        pooled=pooled,
+    )  # fmt: skip
+    generator, critic = make_models(config, scenario, design, num_partitions=1)
+    generator.load_state_dict(unpack(GENERATOR, download), strict=False)
+    if design.critic_travels:
+        critic.load_state_dict(unpack(CRITIC, download))
+    generator.to(device)
+    critic.to(device)
+    state = restore_state(
+        critic=critic, generator=generator, data=data, config=config.train,
+        privacy=config.privacy, design=design, saved=saved,
+        seed=round_seed(config.seed, 0, partition_id),
+    )  # fmt: skip
+    counts = data.group_counts()
+    steps = config.private_steps_per_round()
+    if round_would_exceed(state, config.privacy, steps):
+        eps = epsilon_spent(state)
+        log.warning(
+            "client %d: round %d would take epsilon from %.3f to %.3f, past the budget %.3f; "
+            "not training", partition_id, server_round, eps, epsilon_spent(state, steps),
+            config.privacy.epsilon_budget,
+        )  # fmt: skip
+        metrics = report_metrics(
+            partition_id=partition_id, num_partitions=num_partitions, counts=counts,
+            status=ReplyStatus.STOPPED,
+            scalars={"privacy/epsilon": eps, "critic-steps": state.steps,
+                     "generator-steps": state.generator_steps},
+        )  # fmt: skip
+        return ClientRoundResult(arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {}))
+    stats = train_local(
+        generator, state, data, seed=round_seed(config.seed, server_round, partition_id),
+        total_steps=config.total_generator_steps,
+    )  # fmt: skip
+    metrics = report_metrics(
+        partition_id=partition_id,
+        num_partitions=num_partitions,
+        counts=counts,
+        stats={"wasserstein": stats.wasserstein, "grad-norm": stats.grad_norm, "gp": stats.gp,
+               "loss-weight": stats.group_weight},
+        scalars={"critic-steps": state.steps, "generator-steps": state.generator_steps,
+                 "loss-d": stats.loss_d, "loss-g": stats.loss_g, "privacy/epsilon": epsilon_spent(state)},
+    )  # fmt: skip
+    return ClientRoundResult(
+        arrays=design.upload(generator, critic),
+        metrics=metrics,
+        state=save_state(state, generator, design),
+    )

@@ -1,0 +1,205 @@
+"""One federated run, Flower-free: the server's models, its aggregator and its evaluator.
+
+:class:`FederatedRun` is what both the Flower ServerApp and :func:`run_in_process`
+drive round by round; :func:`run_in_process` also runs every client itself, one after
+another, with the same client code the Flower ClientApp calls. The same seed gives the
+same files whichever drives it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fedgan.config import RunConfig
+from fedgan.data import Scenario
+from fedgan.evaluation import Evaluator, verdict
+from fedgan.federation._client import client_hello, client_round
+from fedgan.federation._designs import FederationDesign, design_for
+from fedgan.federation._server import Aggregator, Reply, RoundOutcome
+from fedgan.federation._setup import load_scenario_once, make_models
+from fedgan.protocol import read_report
+from fedgan.results import RunFiles, run_settings, samples_frame
+from fedgan.training import resolve_device
+
+__all__ = ["FederatedRun", "RoundLine", "run_in_process", "sample_partitions"]
+
+
+def sample_partitions(config: RunConfig, server_round: int, partitions: list[int]) -> list[int]:
+    """The partitions that train in ``server_round``: all, or a seeded ``fraction-train`` of them."""
+    ids = sorted(partitions)
+    if config.fraction_train >= 1:
+        return ids
+    k = min(len(ids), max(config.min_nodes, math.ceil(config.fraction_train * len(ids))))
+    rng = np.random.default_rng([config.seed, server_round])
+    return sorted(int(i) for i in rng.choice(ids, size=k, replace=False))
+
+
+@dataclass
+class RoundLine:
+    """What one round did, for the console and the logs."""
+
+    server_round: int
+    outcome: RoundOutcome | None
+    metrics: dict[str, float]
+    seconds: float
+
+
+@dataclass
+class FederatedRun:
+    """The server's side of a run: models, aggregation, evaluation, timing.
+
+    Build it with :meth:`build` from the clients' handshake metrics.
+    """
+
+    config: RunConfig
+    design: FederationDesign
+    scenario: Scenario
+    aggregator: Aggregator
+    evaluator: Evaluator
+    num_partitions: int
+    started: float = field(default_factory=time.perf_counter)
+    lines: list[RoundLine] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, config: RunConfig, *, hellos: list[Mapping[str, object]]) -> FederatedRun:
+        """From the clients' handshake replies (partition ids, partitions, group counts).
+
+        Raises
+        ------
+        ValueError
+            If the clients disagree on the number of partitions or report the same id twice.
+        """
+        reports = [read_report(h) for h in hellos]
+        sizes = {r.num_partitions for r in reports}
+        if len(sizes) != 1:
+            raise ValueError(f"clients disagree on num-partitions: {sorted(sizes)}")
+        ids = [r.partition_id for r in reports]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"two clients share a partition id: {sorted(ids)}")
+        k = sizes.pop()
+        if config.num_partitions and config.num_partitions != k:
+            raise ValueError(
+                f"num-partitions is {config.num_partitions} in the run config but the clients "
+                f"say {k}; leave it 0 or make them agree"
+            )
+        design = design_for(config.federation)
+        scenario = load_scenario_once(config)
+        generator, critic = make_models(config, scenario, design, num_partitions=k)
+        device = resolve_device(config.device)
+        generator.to(device)
+        aggregator = Aggregator(
+            config, design, scenario, generator, critic,
+            declared={r.partition_id: r.counts for r in reports}, num_partitions=k,
+        )  # fmt: skip
+        aggregator.asked_share()  # a target-share of the wrong length stops the run here
+        evaluator = Evaluator(scenario, samples=config.eval_samples, seed=config.seed, device=device)
+        return cls(config, design, scenario, aggregator, evaluator, k)
+
+    def evaluate(self, server_round: int, *, force: bool = False) -> dict[str, float]:
+        """Score the generator if this round is due (``eval-every``, the last, or ``force``)."""
+        last = server_round == self.config.num_server_rounds
+        if not (force or last or server_round % self.config.eval_every == 0):
+            return {}
+        return self.evaluator.evaluate(
+            server_round, self.aggregator.generator,
+            source_probs=self.aggregator.sampling_probs(),
+            target_share=self.aggregator.learned_share(),
+        )  # fmt: skip
+
+    def finish_round(self, server_round: int, replies: list[Reply]) -> RoundLine:
+        """Aggregate the round's replies, evaluate, and record the line."""
+        outcome = self.aggregator.aggregate(server_round, replies)
+        metrics = self.evaluate(server_round)
+        line = RoundLine(server_round, outcome, metrics, time.perf_counter() - self.started)
+        self.lines.append(line)
+        return line
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the run was built."""
+        return time.perf_counter() - self.started
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``metrics``, ``weights`` and ``clients`` tables."""
+        return {
+            "metrics": self.evaluator.table(),
+            "weights": pd.DataFrame(self.aggregator.weight_log),
+            "clients": pd.DataFrame(self.aggregator.client_log),
+        }
+
+    def generator_state(self) -> dict[str, Any]:
+        """The final generator's weights, on the CPU."""
+        return {k: v.detach().cpu() for k, v in self.aggregator.generator.state_dict().items()}
+
+    def files(self, *, mode: str, reference: pd.DataFrame | None = None) -> RunFiles:
+        """Everything the run writes, with its verdict (``mode``: federated or centralised)."""
+        tables = self.tables()
+        design = "centralised" if mode == "centralised" else self.config.federation
+        last = int(tables["metrics"]["round"].max())
+        title = f"fedgan verdict: {self.config.scenario}, {design}, round {last}, seed {self.config.seed}"
+        judged = verdict(tables["metrics"], title=title, reference=reference)
+        samples = self.evaluator.last_samples
+        return RunFiles(
+            settings=run_settings(self.config, **{"num-partitions": self.num_partitions, "mode": mode}),
+            metrics=tables["metrics"],
+            verdict=judged,
+            generator_state=self.generator_state(),
+            samples=None if samples is None else samples_frame(self.scenario, samples),
+            weights=tables["weights"] if mode != "centralised" else None,
+            clients=tables["clients"] if mode != "centralised" else None,
+        )
+
+
+def run_in_process(
+    config: RunConfig,
+    *,
+    num_partitions: int | None = None,
+    pooled: bool = False,
+    on_round: Callable[[FederatedRun, RoundLine], None] | None = None,
+) -> FederatedRun:
+    """Run a whole federation in this process, clients one after another.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    num_partitions : int, optional
+        Clients (default ``num-partitions``, else the scenario's).
+    pooled : bool
+        One client holding every row (the centralised reference).
+    on_round : callable, optional
+        Called after each round (progress display).
+
+    Returns
+    -------
+    FederatedRun
+        Finished; write it with :func:`fedgan.results.write_run`.
+    """
+    k = 1 if pooled else (num_partitions or config.num_partitions or config.scenario_spec().num_partitions)
+    hellos = [
+        client_hello(config, partition_id=p, num_partitions=k, pooled=pooled) for p in range(k)
+    ]
+    run = FederatedRun.build(config, hellos=hellos)
+    run.evaluate(0, force=True)
+    states: dict[int, dict[str, np.ndarray] | None] = dict.fromkeys(range(k))
+    for rnd in range(1, config.num_server_rounds + 1):
+        download = run.aggregator.download()
+        replies = []
+        for pid in sample_partitions(config, rnd, list(range(k))):
+            res = client_round(
+                config, partition_id=pid, num_partitions=k, server_round=rnd, download=download,
+                saved=states[pid], pooled=pooled,
+            )  # fmt: skip
+            states[pid] = res.state
+            replies.append(Reply(node_id=pid, arrays=res.arrays, metrics=res.metrics))
+        line = run.finish_round(rnd, replies)
+        if on_round is not None:
+            on_round(run, line)
+    return run

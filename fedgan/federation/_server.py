@@ -1,0 +1,261 @@
+"""The server's side of a round, Flower-free: check replies, weigh clients, merge.
+
+:class:`Aggregator` holds the federation's generator (and critic, when it travels), the
+group counts each client declared when it joined, and the logs. The Flower strategy and
+the in-process runner both hand it the round's replies; it orders them by partition id
+before anything else, so the merged model does not depend on arrival order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from fedgan.config import RunConfig
+from fedgan.data import Scenario
+from fedgan.federation._designs import FederationDesign, place_owned
+from fedgan.federation._weights import client_weights, group_shares
+from fedgan.models import Critic, Generator
+from fedgan.protocol import (
+    CRITIC,
+    GENERATOR,
+    OWNED,
+    ClientReport,
+    ReplyStatus,
+    read_report,
+    unpack,
+)
+
+__all__ = ["Aggregator", "Reply", "RoundOutcome"]
+
+log = logging.getLogger("fedgan")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One client's reply as the server received it.
+
+    Attributes
+    ----------
+    node_id : int
+        Sender (Flower node id; the partition id in process).
+    arrays : mapping of str to np.ndarray
+        Uploaded arrays.
+    metrics : mapping of str to object
+        Reply metrics (see :mod:`fedgan.protocol`).
+    error : str
+        Why the client failed (empty when it replied normally).
+    """
+
+    node_id: int
+    arrays: Mapping[str, np.ndarray]
+    metrics: Mapping[str, object]
+    error: str = ""
+
+
+@dataclass
+class RoundOutcome:
+    """What one round's aggregation did.
+
+    Attributes
+    ----------
+    accepted : list of int
+        Partition ids whose update was merged, in order.
+    weights : np.ndarray
+        Their aggregation weights.
+    statuses : list of dict
+        One row per reply: ``partition_id``, ``node_id``, ``status`` and ``reason``.
+    """
+
+    accepted: list[int] = field(default_factory=list)
+    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    statuses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def updated(self) -> bool:
+        """Whether the model changed this round."""
+        return bool(self.accepted)
+
+
+class Aggregator:
+    """The federation's models and the server's bookkeeping.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run.
+    design : FederationDesign
+        How replies are merged.
+    scenario : Scenario
+        Groups and names.
+    generator, critic : Generator, Critic
+        The federation's initial models (from :func:`fedgan.federation.make_models`).
+    declared : dict of int to np.ndarray
+        Group counts every client declared when it joined (partition id → ``[G]``).
+    num_partitions : int
+        Clients of the federation.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig,
+        design: FederationDesign,
+        scenario: Scenario,
+        generator: Generator,
+        critic: Critic,
+        *,
+        declared: Mapping[int, np.ndarray],
+        num_partitions: int,
+    ) -> None:
+        self.config, self.design, self.scenario = config, design, scenario
+        self.generator, self.critic = generator, critic
+        self.num_partitions, self.num_groups = num_partitions, scenario.num_groups
+        self.declared = {int(k): np.asarray(v, dtype=np.float64) for k, v in declared.items()}
+        self.trained: set[int] = set()
+        self.weight_log: list[dict[str, Any]] = []
+        self.client_log: list[dict[str, Any]] = []
+        self.last_learned: np.ndarray | None = None
+        # What a reply must hold: the shared arrays as sent, and one slice per group of
+        # each per-source parameter.
+        self._shapes = {k: tuple(v.shape) for k, v in design.download(generator, critic).items()}
+        params = dict(generator.named_parameters())
+        self._shapes |= {
+            OWNED + n: (self.num_groups, *params[n].shape[1:])
+            for n in generator.source_parameter_names()
+        }
+
+    # -- what the clients are sent ------------------------------------------------------
+    def download(self) -> dict[str, np.ndarray]:
+        """The arrays every client starts the next round from."""
+        return self.design.download(self.generator, self.critic)
+
+    # -- the mixture ---------------------------------------------------------------------
+    def asked_share(self) -> np.ndarray:
+        """``π``: ``target-share``, else the real pooled group shares of the declared rows."""
+        totals = np.sum(list(self.declared.values()), axis=0)
+        present = totals > 0
+        target = self.config.target_shares()
+        if target is not None:
+            if len(target) != self.num_groups:
+                raise ValueError(
+                    f"target-share has {len(target)} values; the scenario has {self.num_groups} groups"
+                )
+            return group_shares(target, present)
+        return totals / totals.sum()
+
+    def sampling_probs(self) -> np.ndarray | None:
+        """Probability of each generator source when sampling (``None``: no sources)."""
+        return self.design.sampling_probs(
+            self.declared, self.trained, self.asked_share(), self.num_partitions
+        )
+
+    def learned_share(self) -> np.ndarray:
+        """Group shares the design trains toward, as of the last round that merged."""
+        if self.last_learned is not None:
+            return self.last_learned
+        return self.asked_share()
+
+    # -- a round ---------------------------------------------------------------------------
+    def aggregate(self, server_round: int, replies: list[Reply]) -> RoundOutcome:
+        """Check, weigh and merge the round's replies (ordered by partition id)."""
+        outcome = RoundOutcome()
+        ok: list[tuple[ClientReport, Reply]] = []
+        for reply in replies:
+            report, reason = self._check(reply)
+            pid = report.partition_id if report is not None else -1
+            status = "ok"
+            if reply.error:
+                status, reason = "failed", reply.error
+            elif report is None:
+                status = "rejected"
+            elif report.status is ReplyStatus.STOPPED:
+                status, reason = "stopped", "privacy budget would be exceeded"
+            elif reason:
+                status = "rejected"
+            row = {"round": server_round, "partition_id": pid, "node_id": reply.node_id,
+                   "status": status, "reason": reason}  # fmt: skip
+            outcome.statuses.append(row)
+            self.client_log.append(row | (report.metrics if report is not None else {}))
+            if status == "ok" and report is not None:
+                ok.append((report, reply))
+            elif status != "stopped":
+                log.warning("round %d: reply of partition %s %s: %s", server_round, pid, status, reason)
+        ok.sort(key=lambda pair: pair[0].partition_id)
+        if not ok:
+            return outcome
+        counts = np.stack([r.counts for r, _ in ok])
+        w = client_weights(
+            counts, scheme=self.config.aggregation, beta=self.config.beta,
+            target_share=self.config.target_shares(),
+        )  # fmt: skip
+        self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w)
+        outcome.accepted = [r.partition_id for r, _ in ok]
+        outcome.weights = w
+        self.trained |= set(outcome.accepted)
+        loss_weights = np.stack([r.loss_weights for r, _ in ok])
+        self.last_learned = self.design.learned_share(w, loss_weights, self.asked_share())
+        for (r, reply), wk, row in zip(ok, w, counts):
+            self.weight_log.append(
+                {"round": server_round, "partition_id": r.partition_id, "node_id": reply.node_id,
+                 "weight": float(wk), "num_examples": float(row.sum())}
+                | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
+            )  # fmt: skip
+        return outcome
+
+    def _check(self, reply: Reply) -> tuple[ClientReport | None, str]:
+        """The reply's report and why it must be left out ("" if it may be merged)."""
+        try:
+            report = read_report(reply.metrics)
+        except ValueError as err:
+            return None, str(err)
+        if report.num_groups != self.num_groups or report.num_partitions != self.num_partitions:
+            return report, (
+                f"reports {report.num_groups} groups of {report.num_partitions} partitions; "
+                f"the run has {self.num_groups} and {self.num_partitions}"
+            )
+        if report.partition_id >= self.num_partitions:
+            return report, f"partition id {report.partition_id} outside [0, {self.num_partitions})"
+        declared = self.declared.get(report.partition_id)
+        if declared is None:
+            return report, "partition did not declare its rows when the run started"
+        if (report.counts > declared).any():
+            return report, (
+                f"group counts {report.counts.tolist()} exceed those declared at the start "
+                f"{declared.tolist()}"
+            )
+        if report.status is ReplyStatus.STOPPED:
+            return report, ""
+        return report, self._check_arrays(reply.arrays)
+
+    def _check_arrays(self, arrays: Mapping[str, np.ndarray]) -> str:
+        if set(arrays) != set(self._shapes):
+            missing, extra = sorted(set(self._shapes) - set(arrays)), sorted(set(arrays) - set(self._shapes))
+            return f"arrays differ from the model: missing {missing[:3]}, unexpected {extra[:3]}"
+        for key, value in arrays.items():
+            arr = np.asarray(value)
+            if tuple(arr.shape) != self._shapes[key]:
+                return f"array {key!r} has shape {tuple(arr.shape)}, expected {self._shapes[key]}"
+            if not np.isfinite(arr).all():
+                return f"array {key!r} holds NaN or inf"
+        return ""
+
+    def _merge(self, replies: list[Reply], pids: list[int], w: np.ndarray) -> None:
+        for prefix, module in ((GENERATOR, self.generator), (CRITIC, self.critic)):
+            parts = [unpack(prefix, r.arrays) for r in replies]
+            if not parts[0]:
+                continue
+            avg = {
+                k: sum(float(wk) * p[k].double() for wk, p in zip(w, parts)).to(torch.float32)
+                for k in parts[0]
+            }
+            module.load_state_dict(avg, strict=False)
+        if self.design.per_source:
+            table = dict(self.generator.named_parameters())
+            with torch.no_grad():
+                for reply, pid in zip(replies, pids):
+                    place_owned(table, unpack(OWNED, reply.arrays), pid, self.num_groups)

@@ -1,0 +1,34 @@
+"""Local WGAN-GP training, Flower-free: what one client (or a centralised run) does.
+
+A client keeps a :class:`LocalState` for its whole life (critic, critic and generator
+optimisers, group weights). Each call of :func:`train_local` runs ``generator_steps``
+generator updates with ``n_critic`` critic updates each, through the one objective of
+:mod:`fedgan.losses` (group-reweighted Wasserstein terms plus
+:func:`~fedgan.group_gradient_penalty`), with the learning rates decayed linearly over
+the run. Batches come from :class:`BatchSampler` (uniform, stratified by group, or
+Poisson under differential privacy).
+
+Lazy regularisation (``gp_every = k > 1``) applies the penalty on every k-th critic
+step with weight ``k·λ`` and rescales the critic's Adam lr and betas by ``k/(k+1)``,
+as StyleGAN2 does for R1.
+"""
+
+from fedgan.training._config import BatchSampling, TrainConfig
+from fedgan.training._loop import critic_step, generator_step, train_local
+from fedgan.training._sampler import Batch, BatchSampler
+from fedgan.training._state import ClientData, LocalState, resolve_device
+from fedgan.training._stats import LocalStats
+
+__all__ = [
+    "Batch",
+    "BatchSampler",
+    "BatchSampling",
+    "ClientData",
+    "LocalState",
+    "LocalStats",
+    "TrainConfig",
+    "critic_step",
+    "generator_step",
+    "resolve_device",
+    "train_local",
+]

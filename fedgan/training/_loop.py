@@ -1,0 +1,155 @@
+"""Local WGAN-GP training: one client's generator steps against its own critic."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from fedgan.losses import CriticObjective, PenaltyTerm, critic_objective, generator_objective, row_weights
+from fedgan.models import Generator
+from fedgan.training._sampler import Batch, BatchSampler
+from fedgan.training._state import ClientData, LocalState
+from fedgan.training._stats import LocalStats, StatsAccumulator
+
+__all__ = ["critic_step", "generator_step", "train_local"]
+
+
+def _set_lr(optimizer: torch.optim.Optimizer, factor: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = group["initial_lr"] * factor
+
+
+def critic_step(
+    state: LocalState,
+    batch: Batch,
+    fake: Tensor,
+    *,
+    num_groups: int,
+    paired: bool,
+    lambdas: Tensor | None,
+    rng: torch.Generator,
+) -> CriticObjective:
+    """One critic update on ``batch`` against detached ``fake`` rows (updates ``state``).
+
+    ``lambdas`` is ``None`` on steps without the penalty (lazy regularisation).
+    """
+    config = state.config
+    weights = state.reweighter.weights.to(batch.x.device)
+    if state.private is not None:
+        rw = row_weights(
+            batch.groups, num_groups=num_groups, group_weights=weights, paired=paired,
+            lambdas=lambdas, balance=config.gp_balance,
+        )  # fmt: skip
+        state.private.step(
+            batch.x, fake, labels=batch.critic_labels, weights=rw, target=config.gp_target, rng=rng
+        )
+        state.steps += 1
+        # Diagnostics computed on private rows would leak them: not released under DP.
+        nan = torch.full((num_groups,), float("nan"), dtype=torch.float64, device=batch.x.device)
+        return CriticObjective(loss=torch.zeros((), dtype=torch.float64), wasserstein=nan, penalty=None)
+    penalty = None
+    if lambdas is not None:
+        penalty = PenaltyTerm(
+            lambdas, target=config.gp_target, balance=config.gp_balance, fraction=config.gp_fraction
+        )
+    out = critic_objective(
+        state.critic, batch.x, fake, batch.groups, labels=batch.critic_labels,
+        num_groups=num_groups, group_weights=weights, paired=paired, penalty=penalty, rng=rng,
+    )  # fmt: skip
+    state.critic_optimizer.zero_grad(set_to_none=True)
+    out.loss.backward()
+    state.critic_optimizer.step()
+    state.steps += 1
+    state.reweighter.update(out.wasserstein)
+    return out
+
+
+def generator_step(
+    generator: Generator,
+    state: LocalState,
+    batch: Batch,
+    *,
+    num_groups: int,
+    paired: bool,
+    rng: torch.Generator,
+) -> Tensor:
+    """One generator update against the client's critic; returns the loss (detached)."""
+    assert state.generator_optimizer is not None, "bind_generator() first"
+    z = torch.randn(len(batch), generator.latent_dim, device=batch.x.device, generator=rng)
+    fake = generator(z, batch.labels, batch.sources)
+    if state.generator_privacy is not None:  # GS-WGAN: sanitise what reaches G
+        fake.register_hook(state.generator_privacy.hook())
+    loss = generator_objective(
+        state.critic, fake, batch.groups, labels=batch.critic_labels, num_groups=num_groups,
+        group_weights=state.reweighter.weights.to(batch.x.device), paired=paired,
+    )  # fmt: skip
+    state.generator_optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    state.generator_optimizer.step()
+    state.generator_steps += 1
+    return loss.detach()
+
+
+def train_local(
+    generator: Generator,
+    state: LocalState,
+    data: ClientData,
+    *,
+    seed: int,
+    total_steps: int | None = None,
+) -> LocalStats:
+    """Run ``generator_steps`` generator updates, ``n_critic`` critic updates each.
+
+    Parameters
+    ----------
+    generator : Generator
+        Trained in place; ``state.bind_generator(generator)`` must have been called.
+    state : LocalState
+        The client's critic, optimisers and group weights; updated in place.
+    data : ClientData
+        The client's rows, on the models' device.
+    seed : int
+        Seeds batches, noise and interpolates: the same seed gives the same result.
+    total_steps : int, optional
+        Generator steps of the whole run, for the learning-rate schedule (the schedule
+        position is ``state.generator_steps``); ``None`` keeps the rates constant.
+
+    Returns
+    -------
+    LocalStats
+    """
+    config, device, g_count = state.config, data.x.device, data.num_groups
+    rng = torch.Generator(device=device).manual_seed(int(seed))
+    sampler = BatchSampler(
+        data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng,
+        poisson_rate=None if state.private is None else state.private.sample_rate,
+    )  # fmt: skip
+    plain = BatchSampler(data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng)
+    lambdas = config.lambdas(g_count, device) if config.penalised else None
+    if state.private is not None and lambdas is not None:
+        lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty
+    stats = StatsAccumulator(g_count, device, 1 if state.private is not None else config.gp_every)
+    generator.train()
+    state.critic.train()
+    for _ in range(config.generator_steps):
+        if total_steps is not None:
+            factor = config.lr_factor(state.generator_steps, total_steps)
+            _set_lr(state.critic_optimizer, factor)
+            assert state.generator_optimizer is not None, "bind_generator() first"
+            _set_lr(state.generator_optimizer, factor)
+        for _ in range(config.n_critic):
+            batch = sampler.batch()
+            with torch.no_grad():
+                z = torch.randn(len(batch), generator.latent_dim, device=device, generator=rng)
+                fake = generator(z, batch.labels, batch.sources)
+            lazy_on = state.private is not None or state.steps % config.gp_every == 0
+            out = critic_step(
+                state, batch, fake, num_groups=g_count, paired=data.paired,
+                lambdas=lambdas if lazy_on else None, rng=rng,
+            )  # fmt: skip
+            stats.critic(out)
+        loss = generator_step(
+            generator, state, plain.batch(), num_groups=g_count, paired=data.paired, rng=rng
+        )
+        stats.generator(loss)
+    return stats.result(data.group_counts(), state.reweighter.state())

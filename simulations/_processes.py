@@ -1,0 +1,66 @@
+"""Processes a ``flwr run`` leaves behind: find them by what their command line holds, stop them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+__all__ = ["children", "free_port", "pids_matching", "stop"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pids_matching(text: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmd and int(entry.name) != os.getpid():
+                pids.append(int(entry.name))
+    return pids
+
+
+def children(pids: list[int]) -> list[int]:
+    """``pids`` and all their descendants (by parent pid in /proc)."""
+    parent: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = set(pids), list(pids)
+    while frontier:
+        p = frontier.pop()
+        for child, par in parent.items():
+            if par == p and child not in found:
+                found.add(child)
+                frontier.append(child)
+    return sorted(found)
+
+
+def stop(pids: list[int], timeout: float = 10.0) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            for kill in (os.killpg, os.kill):  # the SuperLink leads its own session
+                try:
+                    kill(pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+            time.sleep(0.2)
+        pids = [p for p in pids if Path(f"/proc/{p}").exists()]
+        if not pids:
+            return

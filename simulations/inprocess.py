@@ -1,0 +1,47 @@
+"""The federation's work in one process, no Flower: clients one after another.
+
+    python -m simulations.inprocess [--num-partitions 5] --run-config 'seed=1'
+
+The same client and server code as the Flower apps (:func:`fedgan.federation.run_in_process`),
+so with the same seed it writes the same files as ``flwr run``; what differs is the
+wall time, which is how docs/performance.md measures Flower's overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from fedgan.config import RunConfig
+from fedgan.console import PREFIX, round_line
+from fedgan.federation import FederatedRun, RoundLine, run_in_process
+from fedgan.results import write_run
+from simulations._cli import parse_run_config
+
+__all__ = ["main"]
+
+
+def _printer(run: FederatedRun, line: RoundLine) -> None:
+    if line.metrics:
+        clients = len(line.outcome.accepted) if line.outcome else 0
+        print(round_line(line.server_round, run.config.num_server_rounds, line.metrics,
+                         seconds=line.seconds, clients=clients, group_names=run.scenario.group_names),
+              flush=True)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--num-partitions", type=int, default=None)
+    ap.add_argument("--run-config", default="", help="TOML key=value pairs, space-separated")
+    args = ap.parse_args(argv)
+    config = RunConfig.from_mapping(parse_run_config(args.run_config))
+    run = run_in_process(config, num_partitions=args.num_partitions, on_round=_printer)
+    files = run.files(mode="federated")
+    out = write_run(config.output_path, files)
+    print(f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()} ({run.elapsed:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""FederatedGAN: a Flower strategy that drives a fedgan :class:`~fedgan.federation.FederatedRun`.
+
+It keeps Flower's Strategy interface (``configure_train``, ``aggregate_train``, …) and
+its own ``start`` loop: a handshake round (each node's partition id and group counts),
+then per round a seeded choice of partitions, one message per chosen node, and the
+round's replies handed to the run's :class:`~fedgan.federation.Aggregator`, which checks
+them, orders them by partition id and merges them with minority-aware client weights.
+Flower's per-round metric dumps are not logged; the ServerApp prints one line per round.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from logging import INFO
+
+from flwr.app import ArrayRecord, ConfigRecord, Message, MetricRecord, RecordDict
+from flwr.serverapp import Grid
+from flwr.serverapp.strategy import Result, Strategy
+from flwr.supercore import log
+
+from fedgan._records import from_record, to_record
+from fedgan.config import RunConfig
+from fedgan.federation import FederatedRun, Reply, RoundLine, sample_partitions
+
+__all__ = ["FederatedGAN"]
+
+QUERY, TRAIN = "query", "train"
+
+
+class FederatedGAN(Strategy):
+    """Federated GAN training with fedgan's designs, checks and client weights.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The run (design, aggregation, rounds, sampling of clients).
+    on_round : callable, optional
+        Called with the run and each round's :class:`~fedgan.federation.RoundLine`.
+    timeout : float
+        Seconds to wait for a round's replies.
+    """
+
+    def __init__(
+        self,
+        config: RunConfig,
+        *,
+        on_round: Callable[[FederatedRun, RoundLine], None] | None = None,
+        timeout: float = 3600.0,
+    ) -> None:
+        self.config, self.on_round, self.timeout = config, on_round, timeout
+        self.run: FederatedRun | None = None
+        self.nodes: dict[int, int] = {}  # partition id → node id
+
+    def summary(self) -> None:
+        """Log the design and weighting."""
+        c = self.config
+        log(INFO, "\t├──> federation %s, client weights %s (beta=%s)", c.federation, c.aggregation, c.beta)
+        log(INFO, "\t└──> fraction-train %s, min-nodes %s", c.fraction_train, c.min_nodes)
+
+    # -- handshake ---------------------------------------------------------------------
+    def handshake(self, grid: Grid) -> list[dict[str, float]]:
+        """Wait for ``min-nodes`` nodes, ask each for its partition and group counts."""
+        while len(nodes := sorted(grid.get_node_ids())) < self.config.min_nodes:
+            log(INFO, "waiting for nodes: %d of %d connected", len(nodes), self.config.min_nodes)
+            time.sleep(1.0)
+        messages = [
+            Message(content=RecordDict({"config": ConfigRecord({})}), message_type=QUERY, dst_node_id=n)
+            for n in nodes
+        ]
+        hellos = []
+        for reply in grid.send_and_receive(messages, timeout=self.timeout):
+            if reply.has_error():
+                raise RuntimeError(f"node {reply.metadata.src_node_id} failed the handshake: {reply.error.reason}")
+            metrics = dict(next(iter(reply.content.metric_records.values())))
+            self.nodes[int(metrics["partition-id"])] = reply.metadata.src_node_id
+            hellos.append(metrics)
+        return hellos  # type: ignore[return-value]
+
+    # -- Strategy interface ---------------------------------------------------------------
+    def configure_train(
+        self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid
+    ) -> Iterable[Message]:
+        """One message per sampled partition's node, carrying the shared weights."""
+        config["server-round"] = server_round
+        content = RecordDict({"arrays": arrays, "config": config})
+        chosen = sample_partitions(self.config, server_round, list(self.nodes))
+        return [Message(content=content, message_type=TRAIN, dst_node_id=self.nodes[p]) for p in chosen]
+
+    def aggregate_train(
+        self, server_round: int, replies: Iterable[Message]
+    ) -> tuple[ArrayRecord | None, MetricRecord | None]:
+        """Hand the replies to the run's aggregator; return the new shared weights."""
+        assert self.run is not None, "start() builds the run"
+        line = self.run.finish_round(server_round, [_reply(m) for m in replies])
+        if self.on_round is not None:
+            self.on_round(self.run, line)
+        if line.outcome is None or not line.outcome.updated:
+            return None, None
+        return to_record(self.run.aggregator.download()), MetricRecord(line.metrics)  # type: ignore[arg-type]
+
+    def configure_evaluate(
+        self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid
+    ) -> Iterable[Message]:
+        """No federated evaluation: the server scores the generator itself."""
+        return []
+
+    def aggregate_evaluate(self, server_round: int, replies: Iterable[Message]) -> MetricRecord | None:
+        """No federated evaluation."""
+        return None
+
+    def start(  # type: ignore[override]
+        self, grid: Grid, initial_arrays: ArrayRecord | None = None, num_rounds: int | None = None,
+        timeout: float | None = None, **_: object,
+    ) -> Result:  # fmt: skip
+        """Handshake, then ``num-server-rounds`` rounds; the run is left in :attr:`run`."""
+        self.run = FederatedRun.build(self.config, hellos=self.handshake(grid))
+        self.run.evaluate(0, force=True)
+        result = Result()
+        arrays = to_record(self.run.aggregator.download())
+        for rnd in range(1, (num_rounds or self.config.num_server_rounds) + 1):
+            messages = self.configure_train(rnd, arrays, ConfigRecord(), grid)
+            replies = grid.send_and_receive(messages, timeout=timeout or self.timeout)
+            new, metrics = self.aggregate_train(rnd, replies)
+            if new is not None:
+                arrays = result.arrays = new
+            if metrics is not None:
+                result.train_metrics_clientapp[rnd] = metrics
+        return result
+
+
+def _reply(msg: Message) -> Reply:
+    node = msg.metadata.src_node_id
+    if msg.has_error():
+        return Reply(node_id=node, arrays={}, metrics={}, error=str(msg.error.reason))
+    content = msg.content
+    if len(content.array_records) != 1 or len(content.metric_records) != 1:
+        return Reply(node_id=node, arrays={}, metrics={}, error="reply must hold one ArrayRecord and one MetricRecord")
+    arrays = from_record(next(iter(content.array_records.values())))
+    return Reply(node_id=node, arrays=arrays, metrics=dict(next(iter(content.metric_records.values()))))
