@@ -60,7 +60,7 @@ class RunConfig:
     gp_balance: Literal["group", "sample"] = _T.gp_balance
     gp_every: int = _T.gp_every
     gp_fraction: float = _T.gp_fraction
-    group_weighting: GroupWeightingName = "uniform"
+    group_weighting: GroupWeightingName = "proportional"
     dro_step: float = _T.dro_step
     lr_g: float = _T.lr_g
     lr_d: float = _T.lr_d

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -111,3 +112,80 @@ def test_group_dro_exponentiated_gradient() -> None:
 def test_bad_input_names_argument(call, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises((ValueError, TypeError), match=name):
         call()
+
+
+# --- the objective written once: row weights, critic_objective, generator_objective ---
+
+from fedgan.losses import PenaltyTerm, critic_objective, generator_objective, row_weights  # noqa: E402
+from fedgan.penalties import group_gradient_penalty  # noqa: E402
+
+
+def test_row_weights_give_weighted_group_means() -> None:
+    g = torch.tensor([0, 0, 0, 1, 2, 2])
+    w = torch.tensor([0.2, 0.5, 0.3])
+    rw = row_weights(g, num_groups=3, group_weights=w, paired=True)
+    v = torch.tensor([1.0, 2.0, 3.0, 10.0, 4.0, 6.0])
+    assert float((rw.real * v).sum()) == pytest.approx(0.2 * 2.0 + 0.5 * 10.0 + 0.3 * 5.0)
+    assert torch.equal(rw.fake, rw.real) and float(rw.real.sum()) == pytest.approx(1.0)
+    unpaired = row_weights(g, num_groups=3, group_weights=w, paired=False)
+    assert torch.allclose(unpaired.fake, torch.full((6,), 1 / 6))
+
+
+def test_row_weights_renormalise_over_present_groups() -> None:
+    g = torch.tensor([1, 1, 2])
+    rw = row_weights(g, num_groups=3, group_weights=torch.tensor([0.6, 0.1, 0.3]), paired=False)
+    assert rw.real.tolist() == pytest.approx([0.125, 0.125, 0.75])
+
+
+@pytest.mark.parametrize("balance", ["group", "sample"])
+def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
+    # The training objective is critic_loss + group_gradient_penalty with the same ε.
+    torch.manual_seed(0)
+    critic = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 1))
+
+    def score(x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return critic(x).squeeze(1)
+
+    real, fake = torch.randn(20, 2), torch.randn(20, 2)
+    g = torch.tensor([0] * 15 + [1] * 5)
+    w, lam = torch.tensor([0.4, 0.6]), torch.tensor([3.0, 7.0])
+    out = critic_objective(
+        score, real, fake, g, labels=None, num_groups=2, group_weights=w, paired=True,
+        penalty=PenaltyTerm(lam, balance=balance), rng=torch.Generator().manual_seed(1),
+    )  # fmt: skip
+    d_real, d_fake = score(real), score(fake)
+    expected = critic_loss(d_real, d_fake, g, fake_groups=g, group_weights=w)
+    gp = group_gradient_penalty(
+        score, real, fake, g, lambda_gp=lam, balance=balance, rng=torch.Generator().manual_seed(1)
+    )
+    assert float(out.loss.detach()) == pytest.approx(float((expected + gp.penalty).detach()), rel=1e-5)
+    means = [(d_real[g == k].mean() - d_fake[g == k].mean()).item() for k in (0, 1)]
+    assert out.wasserstein.tolist() == pytest.approx(means, rel=1e-5)
+    gen = generator_objective(score, fake, g, labels=None, num_groups=2, group_weights=w, paired=True)
+    assert float(gen) == pytest.approx(float(generator_loss(d_fake, g, group_weights=w)), rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "name"),
+    [
+        (lambda: critic_loss(torch.tensor([1.0, float("nan")]), torch.tensor([0.0])), ValueError, "d_real"),
+        (lambda: generator_loss(torch.tensor([float("inf")])), ValueError, "d_fake"),
+        (lambda: generator_loss(torch.ones(2), torch.tensor([0, 1]), group_weights="0.5,0.5"), TypeError, "group_weights"),  # type: ignore[arg-type]
+        (lambda: GroupReweighter("uniform", counts="12"), TypeError, "counts"),  # type: ignore[arg-type]
+        (lambda: GroupReweighter("uniform", counts=[1.0, float("nan")]), ValueError, "counts"),
+        (lambda: GroupReweighter("median", counts=[1, 2]), ValueError, "scheme"),
+    ],
+)
+def test_bad_loss_inputs_name_the_argument(call: object, exc: type, name: str) -> None:
+    with pytest.raises(exc, match=name):
+        call()  # type: ignore[operator]
+
+
+def test_reweighter_state_roundtrip() -> None:
+    rw = GroupReweighter("group-dro", counts=[10, 30], step_size=0.5)
+    rw.update(torch.tensor([1.0, 0.0]))
+    other = GroupReweighter("group-dro", counts=[10, 30], step_size=0.5)
+    other.restore(rw.state())
+    assert torch.equal(other.weights, rw.weights)
+    with pytest.raises(ValueError, match="shape"):
+        other.restore(np.ones(3))

@@ -1,53 +1,95 @@
-"""Shapes and a one-step CPU training test per network."""
+"""Shapes, per-source layers, standardisation, and a one-step CPU training test per network."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from fedgan.models import build_models
-from fedgan.training import ClientData, CriticState, TrainConfig, train_local
+from fedgan.models import Generator, SourceLinear, build_models
+from fedgan.training import ClientData, LocalState, TrainConfig, train_local
 
 CASES = [
-    ((2,), "mlp", 0),
-    ((13,), "mlp", 0),
-    ((2,), "mlp", 5),
-    ((1, 8, 8), "conv", 0),
-    ((1, 8, 8), "conv", 10),
-    ((1, 28, 28), "conv", 0),
+    ((2,), "mlp", 0, 0, 0),
+    ((13,), "mlp", 0, 0, 0),
+    ((2,), "mlp", 5, 0, 0),
+    ((2,), "mlp", 0, 4, 4),
+    ((2,), "mlp", 0, 4, 0),
+    ((1, 8, 8), "conv", 0, 0, 0),
+    ((1, 8, 8), "conv", 10, 0, 0),
+    ((1, 8, 8), "conv", 0, 2, 0),
+    ((1, 28, 28), "conv", 0, 0, 0),
 ]
 
 
-@pytest.mark.parametrize(("shape", "kind", "labels"), CASES)
-def test_shapes_and_one_training_step(shape: tuple, kind: str, labels: int) -> None:
+@pytest.mark.parametrize(("shape", "kind", "labels", "sources", "owned"), CASES)
+def test_shapes_and_one_training_step(shape: tuple, kind: str, labels: int, sources: int, owned: int) -> None:
     torch.manual_seed(0)
-    gen, critic = build_models(shape, kind=kind, num_labels=labels, hidden=16)  # type: ignore[arg-type]
-    y = torch.randint(0, labels, (6,)) if labels else None
-    x = gen(torch.randn(6, gen.latent_dim), y)
-    assert x.shape == (6, *shape)
-    assert critic(x, y).shape == (6,)
-    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in critic.modules())
+    gen, critic = build_models(shape, kind=kind, num_labels=labels, num_sources=sources,  # type: ignore[arg-type]
+                               source_layers=owned, hidden=16)  # fmt: skip
     n = 32
-    data = ClientData(
-        torch.randn(n, *shape),
-        torch.randint(0, 2, (n,)),
-        torch.randint(0, labels, (n,)) if labels else None,
-        2,
-    )
-    cfg = TrainConfig(generator_steps=1, n_critic=1, batch_size=8, gp_every=1)
-    state = CriticState.create(critic, data, cfg)
+    y = torch.randint(0, labels, (n,)) if labels else None
+    s = torch.randint(0, sources, (n,)) if sources else None
+    x = gen(torch.randn(n, gen.latent_dim), y, s)
+    assert x.shape == (n, *shape)
+    assert critic(x, y).shape == (n,)
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in critic.modules())
+    data = ClientData(torch.randn(n, *shape), torch.randint(0, 2, (n,)), y, 2, sources=s)
+    cfg = TrainConfig(generator_steps=1, n_critic=1, batch_size=8, batch_sampling="uniform")
+    state = LocalState.create(critic, data, cfg)
+    state.bind_generator(gen)
     g_before = [p.detach().clone() for p in gen.parameters()]
     c_before = [p.detach().clone() for p in critic.parameters()]
-    stats = train_local(gen, state, data, cfg, seed=0)
+    stats = train_local(gen, state, data, seed=0)
     assert any(not torch.equal(a, b) for a, b in zip(g_before, gen.parameters()))
     assert any(not torch.equal(a, b) for a, b in zip(c_before, critic.parameters()))
     assert state.steps == 1 and stats.count.sum() == n
 
 
-def test_conditional_models_need_labels() -> None:
-    gen, critic = build_models((2,), num_labels=3)
+def test_source_linear_uses_each_sources_own_matrix() -> None:
+    torch.manual_seed(0)
+    layer = SourceLinear(3, 4, 2)
+    assert torch.equal(layer.weight[0], layer.weight[2])  # all sources start equal
+    with torch.no_grad():
+        layer.weight[1] += 1.0
+    h, src = torch.randn(7, 4), torch.tensor([2, 1, 0, 1, 2, 2, 0])
+    out = layer(h, src)
+    ref = torch.stack([h[i] @ layer.weight[s].T + layer.bias[s] for i, s in enumerate(src)])
+    assert torch.allclose(out, ref, atol=1e-6)
+    out.sum().backward()
+    assert layer.weight.grad is not None and layer.weight.grad[1].abs().sum() > 0
+
+
+def test_sources_own_only_their_slices() -> None:
+    gen = Generator((2,), num_sources=6, source_layers=2, hidden=8)
+    names = gen.source_parameter_names()
+    assert "source_embed.weight" in names and "layers.3.weight" in names and "layers.2.bias" in names
+    assert "layers.0.weight" not in names and "layers.1.weight" not in names
+    assert all(dict(gen.named_parameters())[n].shape[0] == 6 for n in names)
+    # one source's gradient reaches only that source's slices
+    out = gen(torch.randn(4, gen.latent_dim), sources=torch.full((4,), 3))
+    out.sum().backward()
+    for n in names:
+        grad = dict(gen.named_parameters())[n].grad
+        assert grad is not None and grad[3].abs().sum() > 0
+        assert grad[[0, 1, 2, 4, 5]].abs().sum() == 0
+
+
+def test_sample_maps_to_data_space() -> None:
+    torch.manual_seed(0)
+    gen = Generator((2,), hidden=8)
+    z_rng = torch.Generator().manual_seed(1)
+    model = gen.sample(5, rng=z_rng)
+    gen.set_standardisation(torch.tensor([10.0, -3.0]), 2.5)
+    data = gen.sample(5, rng=torch.Generator().manual_seed(1))
+    assert torch.allclose(data, model * 2.5 + torch.tensor([10.0, -3.0]), atol=1e-6)
+
+
+def test_conditional_models_need_labels_and_sources() -> None:
+    gen, critic = build_models((2,), num_labels=3, num_sources=2)
     with pytest.raises(ValueError, match="labels"):
-        gen(torch.randn(2, gen.latent_dim))
+        gen(torch.randn(2, gen.latent_dim), sources=torch.zeros(2, dtype=torch.long))
+    with pytest.raises(ValueError, match="sources"):
+        gen(torch.randn(2, gen.latent_dim), torch.zeros(2, dtype=torch.long))
     with pytest.raises(ValueError, match="labels"):
         critic(torch.randn(2, 2))
 
@@ -59,3 +101,7 @@ def test_bad_model_arguments() -> None:
         build_models((1, 16, 16), kind="conv")
     with pytest.raises(ValueError, match="latent_dim"):
         build_models((2,), latent_dim=-1)
+    with pytest.raises(ValueError, match="source_layers"):
+        build_models((2,), num_sources=2, source_layers=5)
+    with pytest.raises(ValueError, match="source_layers"):
+        build_models((1, 8, 8), kind="conv", num_sources=2, source_layers=1)

@@ -122,7 +122,7 @@ def test_group_balance_equals_mean_of_group_means_small_beside_large() -> None:
     real, fake = torch.randn(303, 2), torch.randn(303, 2) * 3
     groups = torch.tensor([1] * 3 + [0] * 300)
     gen = torch.Generator().manual_seed(5)
-    res = group_gradient_penalty(critic, real, fake, groups, generator=gen)
+    res = group_gradient_penalty(critic, real, fake, groups, rng=gen)
     eps = torch.rand(303, generator=torch.Generator().manual_seed(5))[:, None]
     x_hat = eps * real + (1 - eps) * fake
     assert float(res.penalty.detach()) == pytest.approx(
@@ -147,10 +147,10 @@ def test_sample_balance_equals_gradient_penalty(batch: int, n_groups: int, seed:
         balance="sample",
         num_groups=n_groups,
         lambda_gp=3.0,
-        generator=torch.Generator().manual_seed(seed),
+        rng=torch.Generator().manual_seed(seed),
     ).penalty
     b = gradient_penalty(
-        critic, real, fake, lambda_gp=3.0, generator=torch.Generator().manual_seed(seed)
+        critic, real, fake, lambda_gp=3.0, rng=torch.Generator().manual_seed(seed)
     )
     assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
 
@@ -222,6 +222,10 @@ G = torch.tensor([0, 1, 0, 1])
         ({"balance": "pooled"}, ValueError, "balance"),
         ({"labels": torch.tensor([0, 1])}, ValueError, "labels"),
         ({"num_groups": 0}, ValueError, "num_groups"),
+        ({"real": torch.tensor([[0.0, 1.0], [float("nan"), 0.0], [1.0, 1.0], [0.0, 0.0]])}, ValueError, "real"),
+        ({"fake": torch.tensor([[0.0, 1.0], [1.0, 0.0], [float("inf"), 1.0], [0.0, 0.0]])}, ValueError, "fake"),
+        ({"lambda_gp": "10"}, TypeError, "lambda_gp"),
+        ({"lambda_gp": ["1", "2"]}, TypeError, "lambda_gp"),
     ],
 )
 def test_group_penalty_bad_input(kwargs: dict, exc: type, name: str) -> None:
@@ -236,11 +240,26 @@ def test_group_penalty_bad_input(kwargs: dict, exc: type, name: str) -> None:
         ({"lambda_gp": -2.0}, "lambda_gp"),
         ({"target": -1.0}, "target"),
         ({"fake": torch.randn(3, 2)}, "real and fake"),
+        ({"real": torch.full((4, 2), float("nan"))}, "real"),
     ],
 )
 def test_gradient_penalty_bad_input(kwargs: dict, name: str) -> None:
     with pytest.raises(ValueError, match=name):
         gradient_penalty(**({"critic": LIN, "real": R, "fake": F} | kwargs))
+
+
+@pytest.mark.parametrize(
+    ("call", "exc", "name"),
+    [
+        (lambda: gradient_penalty(LIN, R, F, lambda_gp="10"), TypeError, "lambda_gp"),  # type: ignore[arg-type]
+        (lambda: r1_penalty(LIN, torch.full((4, 2), float("inf"))), ValueError, "real"),
+        (lambda: r1_penalty(LIN, R, gamma="1"), TypeError, "gamma"),  # type: ignore[arg-type]
+        (lambda: r1_penalty(LIN, R, gamma=-1.0), ValueError, "gamma"),
+    ],
+)
+def test_text_and_non_finite_inputs_are_refused(call: object, exc: type, name: str) -> None:
+    with pytest.raises(exc, match=name):
+        call()  # type: ignore[operator]
 
 
 def test_batchnorm_critic_rejected_with_alternatives() -> None:

@@ -180,7 +180,8 @@ class Aggregator:
             row = {"round": server_round, "partition_id": pid, "node_id": reply.node_id,
                    "status": status, "reason": reason}  # fmt: skip
             outcome.statuses.append(row)
-            self.client_log.append(row | (report.metrics if report is not None else {}))
+            metrics = {k: v for k, v in (report.metrics if report is not None else {}).items() if k != "status"}
+            self.client_log.append(row | metrics)
             if status == "ok" and report is not None:
                 ok.append((report, reply))
             elif status != "stopped":

@@ -80,28 +80,37 @@ def per_sample_critic_grads(
         For each named trainable parameter, ``[B, *param.shape]`` gradients.
     """
     real, fake = check_pair(real, fake)
+    if labels is not None:
+        labels = check_index("labels", labels, real.shape[0])
+    return _per_sample_grads(
+        critic, real, fake, coef=row_coefficients(real, groups, lambda_gp, weights),
+        labels=labels, target=check_positive("target", target), eps=eps, rng=rng,
+    )  # fmt: skip
+
+
+def row_coefficients(
+    real: Tensor,
+    groups: Tensor | None,
+    lambda_gp: float | Sequence[float] | Tensor,
+    weights: RowWeights | None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """``(α, β, γ)`` per row: ``B`` times the objective's weights, or the plain loss's 1, 1, λ_g."""
     b = real.shape[0]
-    if weights is None:
-        g = (
-            torch.zeros(b, dtype=torch.long, device=real.device)
-            if groups is None
-            else check_index("groups", groups, b)
-        )
-        n_groups = infer_num_groups(g, None, lambda_gp)
-        g = check_index("groups", g, b, upper=n_groups).to(real.device)
-        lam = group_lambdas(lambda_gp, n_groups, device=real.device).to(real.dtype)[g]
-        ones = torch.ones(b, dtype=real.dtype, device=real.device)
-        coef = (ones, ones, lam)
-    else:
-        coef = tuple(c.to(real.dtype) * b for c in (weights.real, weights.fake, weights.penalty))  # type: ignore[assignment]
+    if weights is not None:
+        coef = tuple(c.to(real.dtype) * b for c in (weights.real, weights.fake, weights.penalty))
         if any(c.shape != (b,) for c in coef):
             raise ValueError(f"weights must hold [{b}] coefficients per term")
-    if labels is not None:
-        labels = check_index("labels", labels, b)
-    return _per_sample_grads(
-        critic, real, fake, coef=coef, labels=labels, target=check_positive("target", target),
-        eps=eps, rng=rng,
-    )  # fmt: skip
+        return coef  # type: ignore[return-value]
+    g = (
+        torch.zeros(b, dtype=torch.long, device=real.device)
+        if groups is None
+        else check_index("groups", groups, b)
+    )
+    n_groups = infer_num_groups(g, None, lambda_gp)
+    g = check_index("groups", g, b, upper=n_groups).to(real.device)
+    lam = group_lambdas(lambda_gp, n_groups, device=real.device).to(real.dtype)[g]
+    ones = torch.ones(b, dtype=real.dtype, device=real.device)
+    return ones, ones, lam
 
 
 def _per_sample_grads(

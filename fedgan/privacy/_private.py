@@ -10,7 +10,7 @@ import torch
 from torch import Tensor, nn
 
 from fedgan.losses import RowWeights
-from fedgan.privacy._per_sample import _per_sample_grads, per_sample_critic_grads
+from fedgan.privacy._per_sample import _per_sample_grads, row_coefficients
 
 __all__ = ["PrivateCritic", "make_private_critic", "rdp_epsilon"]
 
@@ -74,17 +74,10 @@ class PrivateCritic:
                 for n, p in self.critic.named_parameters()
                 if p.requires_grad
             }
-        elif weights is None:
-            grads = per_sample_critic_grads(
-                self.critic, real, fake, groups, labels=labels, lambda_gp=lambda_gp,
-                target=target, eps=eps, rng=rng,
-            )  # fmt: skip
         else:
-            b = real.shape[0]
-            coef = (weights.real * b, weights.fake * b, weights.penalty * b)
             grads = _per_sample_grads(
-                self.critic, real, fake, coef=coef, labels=labels, target=target, eps=eps,
-                rng=rng, out=self._buffers,
+                self.critic, real, fake, coef=row_coefficients(real, groups, lambda_gp, weights),
+                labels=labels, target=target, eps=eps, rng=rng, out=self._buffers,
             )  # fmt: skip
         named = dict(self.critic.named_parameters())
         for name, g in grads.items():

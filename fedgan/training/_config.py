@@ -73,7 +73,7 @@ class TrainConfig:
     gp_balance: Balance = "group"
     gp_every: int = 1
     gp_fraction: float = 1.0
-    group_weighting: GroupWeighting = GroupWeighting.UNIFORM
+    group_weighting: GroupWeighting = GroupWeighting.PROPORTIONAL
     dro_step: float = 0.01
     lr_g: float = 1e-3
     lr_d: float = 2e-3

@@ -1,11 +1,10 @@
 """Benchmark: cost of the gradient penalty in a critic step, and its accuracy.
 
-Prints the median time of one critic step (reweighted loss + optimiser step)
-with no penalty, with the penalty every step, and with cheaper schedules (lazy
-every k steps, sub-batch), amortised over k steps, for an MLP critic (2-D
-input, batch 256, 3×128) and a conv critic (1×28×28, batch 64). Then trains
-on the 8-Gaussian ring centralised with the default schedule and with the
-penalty every step, and reports mean |‖∇D(x̂)‖ − 1| on fresh interpolates.
+Prints the median time of one critic step (reweighted loss + optimiser step) with no
+penalty, with the penalty every step, and with cheaper schedules (lazy every k steps,
+sub-batch), amortised over k steps, for an MLP critic (2-D input, batch 256, 3×128) and
+a conv critic (1×28×28, batch 64). Then trains on the 8-Gaussian ring centralised with
+each schedule and reports mean |‖∇D(x̂)‖ − 1| on fresh interpolates.
 
     python -m simulations.benchmarks.penalty_cost [--repeats 200] [--train-steps 2000]
 """
@@ -22,7 +21,14 @@ import torch
 from fedgan.data import load_scenario
 from fedgan.models import build_models
 from fedgan.penalties import input_gradient_norms
-from fedgan.training import ClientData, CriticState, TrainConfig, critic_step, train_local
+from fedgan.training import (
+    BatchSampler,
+    ClientData,
+    LocalState,
+    TrainConfig,
+    critic_step,
+    train_local,
+)
 
 SCHEDULES: dict[str, dict[str, float]] = {
     "plain (λ=0)": {"lambda_gp": 0.0},
@@ -33,7 +39,7 @@ SCHEDULES: dict[str, dict[str, float]] = {
     "lazy k=4, half batch": {"gp_every": 4, "gp_fraction": 0.5},
     "lazy k=8": {"gp_every": 8},
 }
-DEFAULT = TrainConfig()
+DEFAULT = TrainConfig(batch_sampling="uniform")
 
 
 def _time_steps(
@@ -41,20 +47,26 @@ def _time_steps(
 ) -> float:
     torch.manual_seed(0)
     gen, critic = build_models(data_shape, kind=kind, hidden=128 if kind == "mlp" else 32)  # type: ignore[arg-type]
-    data = ClientData(
-        torch.randn(4 * batch, *data_shape), torch.randint(0, 2, (4 * batch,)), None, 2
-    )
-    state = CriticState.create(critic, data, config)
-    real, grp = data.x[:batch], data.groups[:batch]
+    data = ClientData(torch.randn(4 * batch, *data_shape), torch.randint(0, 2, (4 * batch,)), None, 2)
+    cfg = dataclasses.replace(config, batch_size=batch)
+    state = LocalState.create(critic, data, cfg)
+    rng = torch.Generator().manual_seed(0)
+    rows = BatchSampler(data, batch_size=batch, sampling="uniform", rng=rng).batch()
     fake = gen.sample(batch)
-    k = config.gp_every
+    lam = cfg.lambdas(2, torch.device("cpu")) if cfg.penalised else None
+    k = cfg.gp_every
+
+    def step() -> None:
+        on = state.steps % k == 0
+        critic_step(state, rows, fake, num_groups=2, paired=False, lambdas=lam if on else None, rng=rng)
+
     for _ in range(max(3, k)):  # warm-up
-        critic_step(state, real, fake, grp, None, config, num_groups=2)
+        step()
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         for _ in range(k):  # one full lazy cycle, amortised
-            critic_step(state, real, fake, grp, None, config, num_groups=2)
+            step()
         times.append((time.perf_counter() - t) / k)
     return statistics.median(times) * 1e3
 
@@ -64,10 +76,10 @@ def _ring_gap(config: TrainConfig, steps: int, seed: int = 0) -> float:
     sc = load_scenario("ring8-iid")
     data = ClientData(torch.from_numpy(sc.x), torch.from_numpy(sc.group), None, sc.num_groups)
     gen, critic = build_models((2,), hidden=128)
-    state = CriticState.create(critic, data, config)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=config.betas)
     cfg = dataclasses.replace(config, generator_steps=steps)
-    train_local(gen, state, data, cfg, generator_optimizer=opt_g, seed=seed)
+    state = LocalState.create(critic, data, cfg)
+    state.bind_generator(gen)
+    train_local(gen, state, data, seed=seed)
     real = data.x[torch.randperm(len(data.x))[:2048]]
     fake = gen.sample(2048)
     eps = torch.rand(2048, 1)
@@ -81,39 +93,22 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeats", type=int, default=200)
-    ap.add_argument(
-        "--train-steps", type=int, default=2000, help="generator steps on the ring (0: skip)"
-    )
+    ap.add_argument("--train-steps", type=int, default=2000, help="generator steps on the ring (0: skip)")
     args = ap.parse_args(argv)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu")
-    print(f"default schedule: gp_every={DEFAULT.gp_every}, gp_fraction={DEFAULT.gp_fraction}")
-    critics = (
-        ("MLP 2-D b256 3x128", (2,), "mlp", 256),
-        ("conv 1x28x28 b64", (1, 28, 28), "conv", 64),
-    )
-    header = (
-        f"{'schedule':<24}" + "".join(f"{c[0]:>28}" for c in critics) + "   ring mean |‖∇D(x̂)‖−1|"
-    )
-    print(header)
+    critics = (("MLP 2-D b256 3x128", (2,), "mlp", 256), ("conv 1x28x28 b64", (1, 28, 28), "conv", 64))
+    print(f"{'schedule':<24}" + "".join(f"{c[0]:>28}" for c in critics) + "   ring mean |‖∇D(x̂)‖−1|")
     base: dict[str, float] = {}
-    schedules = dict(SCHEDULES) | {
-        "default": {"gp_every": DEFAULT.gp_every, "gp_fraction": DEFAULT.gp_fraction}
-    }
-    for name, over in schedules.items():
-        fields: dict[str, float] = {"gp_every": 1, "gp_fraction": 1.0, **over}
-        cfg = dataclasses.replace(DEFAULT, **fields)  # type: ignore[arg-type]
+    for name, over in SCHEDULES.items():
+        cfg = dataclasses.replace(DEFAULT, **over)  # type: ignore[arg-type]
         row = f"{name:<24}"
         for label, shape, kind, batch in critics:
             ms = _time_steps(shape, kind, batch, cfg, args.repeats)
             base.setdefault(label, ms)
             row += f"{ms:12.3f} ms  x{ms / base[label]:5.2f}     "
-        if args.train_steps and _penalised(cfg):
+        if args.train_steps and cfg.penalised:
             row += f"{_ring_gap(cfg, args.train_steps):.4f}"
         print(row, flush=True)
-
-
-def _penalised(cfg: TrainConfig) -> bool:
-    return bool(cfg.lambda_gp)
 
 
 if __name__ == "__main__":

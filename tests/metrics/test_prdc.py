@@ -28,7 +28,20 @@ def test_missing_group_has_zero_coverage() -> None:
     groups = np.array([0] * 300 + [1] * 30)
     fake = rng.normal(size=(300, 2))  # nothing near group 1
     r = prdc(real, fake, real_groups=groups)
-    assert r.per_group.loc[1, "coverage"] == 0.0 and r.per_group.loc[1, "recall"] == 0.0
+    assert r.per_group.loc[1, "coverage"] == 0.0 and r.per_group.loc[1, "fake_count"] == 0
+    # with no generated row nearest to the group, recall and precision say nothing: NaN
+    assert np.isnan(r.per_group.loc[1, "recall"]) and np.isnan(r.per_group.loc[1, "precision"])
+
+
+def test_scattered_fakes_do_not_earn_minority_recall() -> None:
+    # One far-away fake row gives a huge k-NN radius; recall judged with it would be 1.0.
+    rng = np.random.default_rng(3)
+    real = np.concatenate([rng.normal(size=(300, 2)), rng.normal(size=(30, 2)) * 0.1 + 5])
+    groups = np.array([0] * 300 + [1] * 30)
+    fake = np.concatenate([rng.normal(size=(299, 2)), [[-40.0, -40.0]]])
+    r = prdc(real, fake, real_groups=groups)
+    assert r.per_group.loc[1, "coverage"] == 0.0
+    assert r.per_group.loc[1, "fake_count"] == 0 and np.isnan(r.per_group.loc[1, "recall"])
     assert r.per_group.loc[0, "coverage"] > 0.8
     assert r.real_covered.shape == (330,) and not r.real_covered[300:].any()
 

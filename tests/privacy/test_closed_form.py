@@ -34,7 +34,8 @@ def test_closed_form_equals_vmap(shape: tuple[int, ...], num_labels: int, depth:
     fast = per_sample_critic_grads(
         critic, real, fake, groups, labels=labels, lambda_gp=lam, target=0.8, eps=eps
     )
-    ref = _vmap_grads(critic, real, fake, eps, lam[groups], 0.8, labels)
+    ones = torch.ones(len(groups), dtype=torch.float64)
+    ref = _vmap_grads(critic, real, fake, eps, (ones, ones, lam[groups]), 0.8, labels)
     assert list(fast) == list(ref) == [n for n, _ in critic.named_parameters()]
     for name in ref:
         assert fast[name].shape == ref[name].shape
@@ -60,10 +61,27 @@ def test_kept_buffers_give_the_same_gradients_as_fresh_ones() -> None:
     for b in (30, 50, 10):  # grow, then shrink: results are views of the kept buffers
         real, fake, eps, _, _ = _inputs((2,), b, 0, seed=b)
         real, fake, eps = real.float(), fake.float(), eps.float()
-        lam = torch.full((b,), 10.0)
-        kept = mlp_per_sample_grads(critic, layers, real, fake, eps, lam, 1.0, None, out)
-        fresh = mlp_per_sample_grads(critic, layers, real, fake, eps, lam, 1.0, None)
+        coef = (torch.rand(b), torch.rand(b), torch.full((b,), 10.0))
+        kept = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, None, out)
+        fresh = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, None)
         for name in fresh:
             assert kept[name].shape[0] == b
             torch.testing.assert_close(kept[name], fresh[name], msg=name)
     assert all(buf.shape[0] >= 50 for buf in out.values())
+
+
+@pytest.mark.parametrize("num_labels", [0, 3])
+def test_weighted_rows_closed_form_equals_vmap(num_labels: int) -> None:
+    # Row weights of the group-reweighted objective (real, fake, penalty) on both routes.
+    torch.manual_seed(3)
+    _, critic = build_models((2,), kind="mlp", hidden=16, num_labels=num_labels)
+    critic = critic.double()
+    real, fake, eps, groups, labels = _inputs((2,), 24, num_labels, seed=7)
+    g = torch.Generator().manual_seed(1)
+    coef = tuple(torch.rand(24, generator=g, dtype=torch.float64) for _ in range(3))
+    layers = mlp_layers(critic)
+    assert layers is not None
+    fast = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, labels)  # type: ignore[arg-type]
+    ref = _vmap_grads(critic, real, fake, eps, coef, 1.0, labels)  # type: ignore[arg-type]
+    for name in ref:
+        torch.testing.assert_close(fast[name], ref[name], rtol=1e-10, atol=1e-12, msg=name)

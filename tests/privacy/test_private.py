@@ -103,13 +103,46 @@ def test_generator_gradient_sanitiser() -> None:
 
 
 def test_run_config_privacy_keys() -> None:
-    with pytest.raises(RunConfigError, match="share-critic"):
-        RunConfig.from_mapping({"dp": "generator-gradient", "share-critic": True})
+    with pytest.raises(RunConfigError, match="federation"):
+        RunConfig.from_mapping({"dp": "generator-gradient", "federation": "shared-critic"})
     with pytest.raises(RunConfigError, match="dp"):
         RunConfig.from_mapping({"dp": "laplace"})
     with pytest.raises(RunConfigError, match="delta"):
         RunConfig.from_mapping({"delta": 0.0})
+    with pytest.raises(RunConfigError, match=r"noise-multiplier.*infinity"):
+        RunConfig.from_mapping({"dp": "critic", "noise-multiplier": 0.0})
+    with pytest.raises(RunConfigError, match="gp-every"):
+        RunConfig.from_mapping({"dp": "critic", "gp-every": 4})
     cfg = RunConfig.from_mapping(
         {"dp": "critic", "num-server-rounds": 3, "generator-steps": 4, "n-critic": 5}
     )
-    assert cfg.privacy_settings().planned_steps == 60
+    assert cfg.privacy.planned_steps == 60
+
+
+def test_weighted_private_step_equals_weighted_objective() -> None:
+    # The DP step with the objective's row weights, at zero noise and no clipping, takes
+    # the same step as autograd on fedgan.losses.critic_objective.
+    from fedgan.losses import PenaltyTerm, critic_objective, row_weights
+
+    critic = _critic()
+    plain = copy.deepcopy(critic)
+    b = 16
+    g = torch.Generator().manual_seed(4)
+    real, fake = torch.randn(b, 2, generator=g), torch.randn(b, 2, generator=g)
+    groups = torch.tensor([0] * 12 + [1] * 4)
+    w, lam = torch.tensor([0.3, 0.7]), torch.tensor([2.0, 5.0])
+    rw = row_weights(groups, num_groups=2, group_weights=w, paired=True, lambdas=lam, balance="group")
+    pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
+                             sample_size=10 * b, batch_size=b, max_grad_norm=1e9, noise_multiplier=0.0)  # fmt: skip
+    pc.step(real, fake, weights=rw, rng=torch.Generator().manual_seed(9))
+    out = critic_objective(
+        lambda x, y=None: plain(x).squeeze(1), real, fake, groups, labels=None, num_groups=2,
+        group_weights=w, paired=True, penalty=PenaltyTerm(lam, balance="group"),
+        rng=torch.Generator().manual_seed(9),
+    )  # fmt: skip
+    opt = torch.optim.SGD(plain.parameters(), lr=0.1)
+    opt.zero_grad()
+    out.loss.backward()
+    opt.step()
+    for p, q in zip(critic.parameters(), plain.parameters()):
+        assert torch.allclose(p, q, atol=1e-6)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from strategies import client_weights
+from fedgan.federation import client_weights
 
 COUNTS = np.array([[50.0, 0.0], [40.0, 0.0], [0.0, 10.0]])  # client 2 holds all of group 1
 
