@@ -1,18 +1,23 @@
-"""Run a sweep file: every variant × seed through ``flwr run`` (or centralised).
+"""Run a sweep file: every variant × seed through ``flwr run`` (or centralised, or in process).
 
-    python -m simulations.run simulations/scenarios/headline.toml [--out results/headline]
+    python -m simulations.run simulations/scenarios/ring.toml [--out results/ring]
 
 A sweep file names ``num-supernodes``, ``seeds``, a ``[base]`` run config and
-``[[variants]]`` (each a ``label``, optional ``mode = "centralised"`` and run-config
-overrides). Every run writes its own folder ``OUT/<label>/seed<k>``; the last round
-of each is gathered into ``OUT/results.csv`` (one row per run × group, settings as
-columns) and ``OUT/summary.csv`` (mean and sd over seeds). Runs already complete
-are reused, so an interrupted sweep resumes.
+``[[variants]]`` (each a ``label``, optional ``mode`` = ``federated`` (default, through
+``flwr run``), ``in-process`` (the same federation without Flower) or ``centralised``,
+and run-config overrides). Every run writes its own folder ``OUT/<label>/seed<k>``;
+centralised variants run first, and every other run's verdict compares with the
+centralised run of its seed. The last evaluated round of each run is gathered into
+``OUT/results.csv`` (one row per run × group, settings and wall time as columns) and
+``OUT/summary.csv`` (mean and sd over seeds). A finished run is reused only when its
+recorded settings' fingerprint matches, so an interrupted sweep resumes and a changed
+sweep reruns what changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 import tomllib
 from pathlib import Path
@@ -21,22 +26,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fedgan._io import write_csv
+from fedgan._io import write_csv, write_json
 from fedgan.config import RunConfig, RunConfigError
+from fedgan.results import config_fingerprint
 from simulations.centralised import run_centralised
 from simulations.flower import ROOT, run_flower
 
-__all__ = ["load_sweep", "markdown_summary", "run_sweep", "summarise"]
+__all__ = ["gather", "load_sweep", "markdown_summary", "run_sweep", "summarise"]
 
+MODES = ("federated", "in-process", "centralised")
 SUMMARY_COLUMNS = (
-    "overall_modes",
-    "overall_hq",
-    "overall_reverse_kl",
-    "modes_captured",
-    "mass_ratio",
-    "hq_fraction",
-    "coverage",
-)
+    "overall_modes_held", "overall_modes_captured", "overall_hq", "overall_reverse_kl",
+    "modes_held", "mass_ratio", "mass_ratio_target", "hq_fraction", "coverage", "wall_seconds",
+)  # fmt: skip
 
 
 def load_sweep(path: Path) -> dict[str, Any]:
@@ -51,10 +53,8 @@ def load_sweep(path: Path) -> dict[str, Any]:
     if not sweep["variants"] or not all("label" in v for v in sweep["variants"]):
         raise ValueError(f"sweep file {path}: every [[variants]] entry needs a label")
     for v in sweep["variants"]:
-        if v.get("mode", "federated") not in ("federated", "centralised"):
-            raise ValueError(
-                f"sweep file {path}: variant {v['label']!r} mode must be 'federated' or 'centralised'"
-            )
+        if v.get("mode", "federated") not in MODES:
+            raise ValueError(f"sweep file {path}: variant {v['label']!r} mode must be one of {list(MODES)}")
         for seed in sweep["seeds"]:
             try:
                 RunConfig.from_mapping(_settings(sweep, v, seed))
@@ -68,87 +68,133 @@ def _settings(sweep: dict[str, Any], variant: dict[str, Any], seed: int) -> dict
     return {**sweep.get("base", {}), **extra, "seed": seed}
 
 
+def _finished(run_dir: Path, settings: dict[str, Any]) -> bool:
+    """Whether ``run_dir`` holds a finished run of exactly these settings."""
+    cfg = run_dir / "config.json"
+    if not (cfg.is_file() and (run_dir / "metrics.csv").is_file()):
+        return False
+    recorded = json.loads(cfg.read_text())
+    wanted = RunConfig.from_mapping(settings).to_mapping()
+    return all(recorded.get(k) == v for k, v in wanted.items() if k != "output-dir")
+
+
+def _order(sweep: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    central = [v for v in sweep["variants"] if v.get("mode") == "centralised"]
+    others = [v for v in sweep["variants"] if v.get("mode") != "centralised"]
+    return [(v, s) for v in central + others for s in sweep["seeds"]]
+
+
 def run_sweep(path: Path, out: Path, *, timeout: float = 1800.0) -> pd.DataFrame:
-    """Run every variant × seed not yet complete under ``out``; return the gathered table."""
+    """Run every variant × seed not yet finished under ``out``; return the gathered table."""
     sweep = load_sweep(path)
-    jobs = [(v, s) for v in sweep["variants"] for s in sweep["seeds"]]
+    jobs = _order(sweep)
+    reference = {s: out / v["label"] / f"seed{s}" for v, s in jobs if v.get("mode") == "centralised"}
     t0 = time.perf_counter()
     for i, (variant, seed) in enumerate(jobs, 1):
         run_dir = out / variant["label"] / f"seed{seed}"
+        mode = variant.get("mode", "federated")
         settings = _settings(sweep, variant, seed) | {"output-dir": str(run_dir.resolve())}
-        done = (run_dir / "metrics.csv").is_file() and (run_dir / "generator.pt").is_file()
+        if mode != "centralised" and seed in reference:
+            settings["reference-dir"] = str(reference[seed].resolve())
+        done = _finished(run_dir, settings)
         print(f"[sweep] {i}/{len(jobs)} {variant['label']} seed={seed}" + (" (done, reused)" if done else "")
               + f"  elapsed {time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
         if done:
             continue
-        if variant.get("mode") == "centralised":
-            run_centralised(RunConfig.from_mapping(settings), verbose=False)
-        else:
-            rc = run_flower(run_config=settings, num_supernodes=int(sweep.get("num-supernodes", 10)),
-                            num_cpus=1, timeout=timeout, home=out / ".flwr" / f"{variant['label']}-{seed}")  # fmt: skip
-            if rc != 0:
-                raise RuntimeError(
-                    f"run {variant['label']} seed={seed} failed with exit status {rc}"
-                )
+        start = time.perf_counter()
+        _run_one(mode, settings, int(sweep.get("num-supernodes", 5)), timeout, out / ".flwr" / f"{variant['label']}-{seed}")
+        write_json(run_dir / "timing.json", {"wall-seconds": round(time.perf_counter() - start, 1), "mode": mode})
     table = gather(sweep, out)
     write_csv(out / "results.csv", table)
     write_csv(out / "summary.csv", summarise(table))
     return table
 
 
+def _run_one(mode: str, settings: dict[str, Any], supernodes: int, timeout: float, home: Path) -> None:
+    config = RunConfig.from_mapping(settings)
+    if mode == "centralised":
+        run_centralised(config, verbose=False)
+    elif mode == "in-process":
+        from simulations.inprocess import main as inprocess
+
+        inprocess(["--num-partitions", str(supernodes), "--run-config", _text(settings)])
+    else:
+        rc = run_flower(run_config=settings, num_supernodes=supernodes, num_cpus=1, timeout=timeout, home=home)
+        if rc != 0:
+            raise RuntimeError(f"run {settings['output-dir']} failed with exit status {rc}")
+
+
+def _text(settings: dict[str, Any]) -> str:
+    from simulations._cli import render_run_config
+
+    return render_run_config(settings)
+
+
 def gather(sweep: dict[str, Any], out: Path) -> pd.DataFrame:
-    """Last-round rows of every run, with the run's settings as columns."""
+    """Last-round rows of every run, with its settings, verdict and wall time as columns."""
     frames = []
-    for v in sweep["variants"]:
-        for seed in sweep["seeds"]:
-            m = pd.read_csv(out / v["label"] / f"seed{seed}" / "metrics.csv")
-            last = m[m["round"] == m["round"].max()].copy()
-            last.insert(0, "variant", v["label"])
-            last.insert(1, "seed", seed)
-            for k, val in _settings(sweep, v, seed).items():
-                if k != "seed":
-                    last[f"setting_{k}"] = val
-            last["setting_mode"] = v.get("mode", "federated")
-            frames.append(last)
+    for v, seed in _order(sweep):
+        run_dir = out / v["label"] / f"seed{seed}"
+        m = pd.read_csv(run_dir / "metrics.csv")
+        last = m[m["round"] == m["round"].max()].copy()
+        last.insert(0, "variant", v["label"])
+        last.insert(1, "seed", seed)
+        for k, val in _settings(sweep, v, seed).items():
+            if k != "seed":
+                last[f"setting_{k}"] = val
+        last["setting_mode"] = v.get("mode", "federated")
+        facts = json.loads((run_dir / "verdict.json").read_text())
+        last["learned"] = bool(facts["learned"])
+        timing = run_dir / "timing.json"
+        last["wall_seconds"] = json.loads(timing.read_text())["wall-seconds"] if timing.is_file() else np.nan
+        last["fingerprint"] = config_fingerprint(json.loads((run_dir / "config.json").read_text()))
+        frames.append(last)
     return pd.concat(frames, ignore_index=True)
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and sd over seeds per variant × group for the headline columns."""
     cols = [c for c in SUMMARY_COLUMNS if c in table]
-    agg = table.groupby(["variant", "group"])[cols].agg(["mean", "std"])
+    agg = table.groupby(["variant", "group"], sort=False)[cols].agg(["mean", "std"])
     agg.columns = [f"{c}_{s}" for c, s in agg.columns]
-    return agg.reset_index()
+    learned = table.groupby(["variant", "group"], sort=False)["learned"].sum().rename("learned_runs")
+    return agg.join(learned).reset_index()
+
+
+def _ms(values: pd.Series, fmt: str = "{:.2f}") -> str:
+    # A run with no HQ sample has an infinite reverse KL: summarise the finite ones, say so.
+    finite = values[np.isfinite(values)]
+    if finite.empty:
+        return "inf" if len(values) else "n/a"
+    sd = finite.std(ddof=1) if len(finite) > 1 else float("nan")
+    text = f"{fmt.format(finite.mean())} ± {fmt.format(sd)}"
+    return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)}× inf)"
 
 
 def markdown_summary(table: pd.DataFrame) -> str:
-    """Mean ± sd over seeds per variant: overall coverage and each group's modes and mass."""
-
-    def ms(values: pd.Series, fmt: str = "{:.2f}") -> str:
-        # A run with no HQ sample has an infinite reverse KL: summarise the finite ones, say so.
-        finite = values[np.isfinite(values)]
-        if finite.empty:
-            return "inf"
-        sd = finite.std(ddof=1) if len(finite) > 1 else float("nan")
-        text = f"{fmt.format(finite.mean())} ± {fmt.format(sd)}"
-        return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)}× inf)"
-
+    """Mean ± sd over seeds per variant: learned, modes held, HQ, and each group's mass."""
     rows = []
     for variant, part in table.groupby("variant", sort=False):
         runs = part.drop_duplicates("seed")
-        row = {"variant": variant, "seeds": len(runs)}
-        if "overall_modes" in part:
+        row: dict[str, Any] = {"variant": variant, "seeds": len(runs)}
+        if "learned" in runs:
+            row["learned"] = f"{int(runs['learned'].sum())}/{len(runs)}"
+        if "overall_modes_held" in part:
+            n = int(runs["overall_modes"].iloc[0])
             row |= {
-                "modes captured": ms(runs["overall_modes"], "{:.1f}"),
-                "HQ %": ms(100 * runs["overall_hq"], "{:.1f}"),
-                "reverse KL": ms(runs["overall_reverse_kl"]),
+                f"modes held (of {n})": _ms(runs["overall_modes_held"], "{:.1f}"),
+                "HQ %": _ms(100 * runs["overall_hq"], "{:.1f}"),
+                "reverse KL": _ms(runs["overall_reverse_kl"]),
             }
         for g, gpart in part.groupby("group"):
-            if "modes_captured" in gpart:
-                row[f"group {g} modes (of {int(gpart['modes'].iloc[0])})"] = ms(
-                    gpart["modes_captured"], "{:.1f}"
-                )
-            row[f"group {g} mass ratio"] = ms(gpart["mass_ratio"])
+            name = str(gpart["group_name"].iloc[0]) if "group_name" in gpart else f"group {g}"
+            if "modes_held" in gpart:
+                row[f"{name}: modes held (of {int(gpart['modes'].iloc[0])})"] = _ms(gpart["modes_held"], "{:.1f}")
+            row[f"{name}: mass vs real"] = _ms(gpart["mass_ratio"])
+            if "mass_ratio_target" in gpart and not np.allclose(gpart["mass_ratio_target"], gpart["mass_ratio"], rtol=0.05):
+                row[f"{name}: mass vs target"] = _ms(gpart["mass_ratio_target"])
+        if "wall_seconds" in runs and runs["wall_seconds"].notna().any():
+            row["wall s"] = _ms(runs["wall_seconds"], "{:.0f}")
         rows.append(row)
     return pd.DataFrame(rows).to_markdown(index=False)
 

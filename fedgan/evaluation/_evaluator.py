@@ -43,24 +43,36 @@ class Evaluator:
         self.last_samples: np.ndarray | None = None
 
     def sample(self, generator: Generator, *, source_probs: np.ndarray | None) -> np.ndarray:
-        """``samples`` rows in data space; sources drawn from ``source_probs`` when given."""
+        """``samples`` rows in data space; sources in the proportions ``source_probs``."""
         sc, n = self.scenario, self.samples
         rng = torch.Generator(device=self.device).manual_seed(self.seed + 7)
         labels = sources = None
         if sc.num_labels:
-            p = torch.as_tensor(sc.label_weights, dtype=torch.float64, device=self.device)
-            labels = torch.multinomial(p, n, replacement=True, generator=rng)
+            labels = self._allocate(np.asarray(sc.label_weights), rng)
         if generator.num_sources:
             probs = (
                 np.full(generator.num_sources, 1.0 / generator.num_sources)
                 if source_probs is None  # before any source trained: all equally (untrained)
                 else source_probs
             )
-            p = torch.as_tensor(probs, dtype=torch.float64, device=self.device)
-            sources = torch.multinomial(p, n, replacement=True, generator=rng)
+            sources = self._allocate(probs, rng)
         generator.eval()
         x = generator.sample(n, labels=labels, sources=sources, rng=rng)
         return x.reshape(n, -1).cpu().numpy().astype(np.float64)
+
+    def _allocate(self, probs: np.ndarray, rng: torch.Generator) -> torch.Tensor:
+        """``samples`` ids in exactly the proportions ``probs`` (largest remainder), shuffled.
+
+        A multinomial draw would add its own noise to every mass ratio, and with the fixed
+        evaluation seed the same noise every round; exact counts measure the model alone.
+        """
+        p = np.asarray(probs, dtype=np.float64) / np.sum(probs)
+        raw = p * self.samples
+        counts = np.floor(raw).astype(np.int64)
+        order = np.argsort(-(raw - counts), kind="stable")
+        counts[order[: self.samples - int(counts.sum())]] += 1
+        ids = torch.repeat_interleave(torch.arange(len(p)), torch.as_tensor(counts))
+        return ids[torch.randperm(len(ids), generator=torch.Generator().manual_seed(self.seed + 11))].to(self.device)
 
     def evaluate(
         self,
