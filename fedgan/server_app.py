@@ -52,6 +52,9 @@ def main(grid: Grid, context: Context) -> None:
     strategy.start(grid)
     assert strategy.run is not None
     files = strategy.run.files(mode="federated", reference=reference)
+    # Flower's node ids are drawn anew every run: kept apart so the other files repeat exactly.
+    nodes = pd.DataFrame(sorted(strategy.nodes.items()), columns=["partition_id", "node_id"])
+    files.extra["nodes.csv"] = nodes.to_csv(index=False)
     out = write_run(config.output_path, files)
     print(f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()}", flush=True)
 

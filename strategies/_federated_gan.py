@@ -92,7 +92,8 @@ class FederatedGAN(Strategy):
     ) -> tuple[ArrayRecord | None, MetricRecord | None]:
         """Hand the replies to the run's aggregator; return the new shared weights."""
         assert self.run is not None, "start() builds the run"
-        line = self.run.finish_round(server_round, [_reply(m) for m in replies])
+        pids = {node: pid for pid, node in self.nodes.items()}
+        line = self.run.finish_round(server_round, [_reply(m, pids) for m in replies])
         if self.on_round is not None:
             self.on_round(self.run, line)
         if line.outcome is None or not line.outcome.updated:
@@ -129,12 +130,13 @@ class FederatedGAN(Strategy):
         return result
 
 
-def _reply(msg: Message) -> Reply:
-    node = msg.metadata.src_node_id
+def _reply(msg: Message, partitions: dict[int, int]) -> Reply:
+    """A Flower reply as the aggregator takes it; the partition is the one the node joined as."""
+    pid = partitions.get(msg.metadata.src_node_id, -1)
     if msg.has_error():
-        return Reply(node_id=node, arrays={}, metrics={}, error=str(msg.error.reason))
+        return Reply(partition_id=pid, arrays={}, metrics={}, error=str(msg.error.reason))
     content = msg.content
     if len(content.array_records) != 1 or len(content.metric_records) != 1:
-        return Reply(node_id=node, arrays={}, metrics={}, error="reply must hold one ArrayRecord and one MetricRecord")
+        return Reply(partition_id=pid, arrays={}, metrics={}, error="reply must hold one ArrayRecord and one MetricRecord")
     arrays = from_record(next(iter(content.array_records.values())))
-    return Reply(node_id=node, arrays=arrays, metrics=dict(next(iter(content.metric_records.values()))))
+    return Reply(partition_id=pid, arrays=arrays, metrics=dict(next(iter(content.metric_records.values()))))

@@ -198,7 +198,7 @@ def run_in_process(
                 saved=states[pid], pooled=pooled,
             )  # fmt: skip
             states[pid] = res.state
-            replies.append(Reply(node_id=pid, arrays=res.arrays, metrics=res.metrics))
+            replies.append(Reply(partition_id=pid, arrays=res.arrays, metrics=res.metrics))
         line = run.finish_round(rnd, replies)
         if on_round is not None:
             on_round(run, line)

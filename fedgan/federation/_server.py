@@ -42,8 +42,8 @@ class Reply:
 
     Attributes
     ----------
-    node_id : int
-        Sender (Flower node id; the partition id in process).
+    partition_id : int
+        The partition the sender joined as (from the handshake, not from its reply).
     arrays : mapping of str to np.ndarray
         Uploaded arrays.
     metrics : mapping of str to object
@@ -52,7 +52,7 @@ class Reply:
         Why the client failed (empty when it replied normally).
     """
 
-    node_id: int
+    partition_id: int
     arrays: Mapping[str, np.ndarray]
     metrics: Mapping[str, object]
     error: str = ""
@@ -69,7 +69,7 @@ class RoundOutcome:
     weights : np.ndarray
         Their aggregation weights.
     statuses : list of dict
-        One row per reply: ``partition_id``, ``node_id``, ``status`` and ``reason``.
+        One row per reply: ``round``, ``partition_id``, ``status`` and ``reason``.
     """
 
     accepted: list[int] = field(default_factory=list)
@@ -165,9 +165,9 @@ class Aggregator:
         """Check, weigh and merge the round's replies (ordered by partition id)."""
         outcome = RoundOutcome()
         ok: list[tuple[ClientReport, Reply]] = []
-        for reply in replies:
+        for reply in sorted(replies, key=lambda r: r.partition_id):
             report, reason = self._check(reply)
-            pid = report.partition_id if report is not None else -1
+            pid = reply.partition_id
             status = "ok"
             if reply.error:
                 status, reason = "failed", reply.error
@@ -177,8 +177,7 @@ class Aggregator:
                 status, reason = "stopped", "privacy budget would be exceeded"
             elif reason:
                 status = "rejected"
-            row = {"round": server_round, "partition_id": pid, "node_id": reply.node_id,
-                   "status": status, "reason": reason}  # fmt: skip
+            row = {"round": server_round, "partition_id": pid, "status": status, "reason": reason}
             outcome.statuses.append(row)
             metrics = {k: v for k, v in (report.metrics if report is not None else {}).items() if k != "status"}
             self.client_log.append(row | metrics)
@@ -200,10 +199,10 @@ class Aggregator:
         self.trained |= set(outcome.accepted)
         loss_weights = np.stack([r.loss_weights for r, _ in ok])
         self.last_learned = self.design.learned_share(w, loss_weights, self.asked_share())
-        for (r, reply), wk, row in zip(ok, w, counts):
+        for r, wk, row in zip((r for r, _ in ok), w, counts):
             self.weight_log.append(
-                {"round": server_round, "partition_id": r.partition_id, "node_id": reply.node_id,
-                 "weight": float(wk), "num_examples": float(row.sum())}
+                {"round": server_round, "partition_id": r.partition_id, "weight": float(wk),
+                 "num_examples": float(row.sum())}
                 | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
             )  # fmt: skip
         return outcome
@@ -214,6 +213,10 @@ class Aggregator:
             report = read_report(reply.metrics)
         except ValueError as err:
             return None, str(err)
+        if report.partition_id != reply.partition_id:
+            return report, (
+                f"reports partition id {report.partition_id} but joined as {reply.partition_id}"
+            )
         if report.num_groups != self.num_groups or report.num_partitions != self.num_partitions:
             return report, (
                 f"reports {report.num_groups} groups of {report.num_partitions} partitions; "

@@ -72,7 +72,7 @@ def _fake_reply(agg: Aggregator, pid: int, scale: float, counts: list[float]) ->
         for p in list(gen.parameters()) + list(critic.parameters()):
             p.fill_(scale)
     metrics = report_metrics(partition_id=pid, num_partitions=agg.num_partitions, counts=np.array(counts))
-    return Reply(node_id=100 + pid, arrays=agg.design.upload(gen, critic), metrics=metrics)
+    return Reply(partition_id=pid, arrays=agg.design.upload(gen, critic), metrics=metrics)
 
 
 @pytest.mark.parametrize("name", ["client-conditional", "shared-critic", "private-critics"])
@@ -118,7 +118,7 @@ def test_bad_arrays_are_rejected_not_merged(mutate: object, reason: str) -> None
     before = {k: v.clone() for k, v in agg.generator.state_dict().items()}
     good = _fake_reply(agg, 1, 2.0, [100, 0])
     bad = _fake_reply(agg, 0, 5.0, [100, 10])
-    bad = Reply(bad.node_id, mutate(bad), bad.metrics)  # type: ignore[operator]
+    bad = Reply(bad.partition_id, mutate(bad), bad.metrics)  # type: ignore[operator]
     out = agg.aggregate(1, [bad, good])
     assert out.accepted == [1]
     row = next(s for s in out.statuses if s["partition_id"] == 0)
@@ -128,23 +128,28 @@ def test_bad_arrays_are_rejected_not_merged(mutate: object, reason: str) -> None
 
 def test_lying_counts_and_failures_are_left_out() -> None:
     agg, _ = _aggregator("private-critics")
+    agg, _ = _aggregator("private-critics", k=5)
+    agg.declared |= {3: np.array([100.0, 0.0]), 4: np.array([100.0, 0.0])}
     liar = _fake_reply(agg, 0, 1.0, [1e9, 10])
-    failed = Reply(node_id=7, arrays={}, metrics={}, error="client crashed")
+    failed = Reply(partition_id=3, arrays={}, metrics={}, error="client crashed")
     nan_counts = _fake_reply(agg, 1, 1.0, [100, 0])
-    nan_counts = Reply(nan_counts.node_id, nan_counts.arrays, {**nan_counts.metrics, "group/0/count": float("nan")})
-    out = agg.aggregate(1, [liar, failed, nan_counts, _fake_reply(agg, 2, 1.0, [100, 0])])
+    nan_counts = Reply(1, nan_counts.arrays, {**nan_counts.metrics, "group/0/count": float("nan")})
+    impostor = _fake_reply(agg, 2, 1.0, [100, 0])
+    impostor = Reply(4, impostor.arrays, impostor.metrics)  # claims partition 2, joined as 4
+    out = agg.aggregate(1, [liar, failed, nan_counts, impostor, _fake_reply(agg, 2, 1.0, [100, 0])])
     assert out.accepted == [2]
-    status = {s["node_id"]: (s["status"], s["reason"]) for s in out.statuses}
-    assert status[100][0] == "rejected" and "exceed" in status[100][1]
-    assert status[7] == ("failed", "client crashed")
-    assert status[101][0] == "rejected" and "count" in status[101][1]
-    assert len(agg.client_log) == 4
+    status = {s["partition_id"]: (s["status"], s["reason"]) for s in out.statuses}
+    assert status[0][0] == "rejected" and "exceed" in status[0][1]
+    assert status[3] == ("failed", "client crashed")
+    assert status[1][0] == "rejected" and "count" in status[1][1]
+    assert status[4][0] == "rejected" and "joined as 4" in status[4][1]
+    assert len(agg.client_log) == 5
 
 
 def test_a_round_with_no_accepted_reply_keeps_the_model() -> None:
     agg, _ = _aggregator("private-critics")
     before = {k: v.clone() for k, v in agg.generator.state_dict().items()}
-    out = agg.aggregate(1, [Reply(node_id=1, arrays={}, metrics={}, error="boom")])
+    out = agg.aggregate(1, [Reply(partition_id=1, arrays={}, metrics={}, error="boom")])
     assert not out.updated
     assert all(torch.equal(before[k], v) for k, v in agg.generator.state_dict().items())
 
