@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+
 class FieldError(ValueError):
     """A configuration field has a bad value; ``field`` names it, the message says why."""
 
@@ -64,7 +65,7 @@ def check_lambda(name: str, value: object) -> float:
             value = float(value)
         else:
             raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if not math.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return v

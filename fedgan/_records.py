@@ -12,7 +12,7 @@ __all__ = ["from_record", "to_record"]
 
 
 def to_record(arrays: dict[str, np.ndarray]) -> ArrayRecord:
-    """numpy arrays → Flower ``ArrayRecord`` (order kept)."""
+    """Numpy arrays → Flower ``ArrayRecord`` (order kept)."""
     return ArrayRecord(array_dict={k: Array(np.ascontiguousarray(v)) for k, v in arrays.items()})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flwr.app import ArrayRecord, Context, Message, MetricRecord, RecordDict
+from flwr.app import Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
 from fedgan._records import from_record, to_record
@@ -28,7 +28,11 @@ def _config(items: tuple[tuple[str, Any], ...]) -> RunConfig:
 
 def _setup(context: Context) -> tuple[RunConfig, int, int]:
     config = _config(tuple(sorted(context.run_config.items())))
-    return config, int(context.node_config["partition-id"]), int(context.node_config["num-partitions"])
+    return (
+        config,
+        int(context.node_config["partition-id"]),
+        int(context.node_config["num-partitions"]),
+    )
 
 
 @app.query()
@@ -43,12 +47,14 @@ def hello(msg: Message, context: Context) -> Message:
 def train(msg: Message, context: Context) -> Message:
     """Train one round from the server's weights and this client's kept state."""
     config, pid, k = _setup(context)
-    saved = from_record(context.state[STATE_KEY]) if STATE_KEY in context.state.array_records else None
+    kept = context.state.array_records
+    saved = from_record(kept[STATE_KEY]) if STATE_KEY in kept else None
     result = client_round(
         config, partition_id=pid, num_partitions=k,
         server_round=int(msg.content.config_records["config"]["server-round"]),  # type: ignore[arg-type]
         download=from_record(msg.content.array_records["arrays"]), saved=saved,
     )  # fmt: skip
     context.state[STATE_KEY] = to_record(result.state)
-    content = RecordDict({"arrays": to_record(result.arrays), "metrics": MetricRecord(result.metrics)})  # type: ignore[arg-type]
+    metrics = MetricRecord(result.metrics)  # type: ignore[arg-type]
+    content = RecordDict({"arrays": to_record(result.arrays), "metrics": metrics})
     return Message(content, reply_to=msg)

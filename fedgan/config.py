@@ -121,21 +121,40 @@ class RunConfig:
     def __post_init__(self) -> None:
         for name, kind in _field_types().items():  # one coercion, read from the annotations
             object.__setattr__(self, name, _coerce(key_of(name), getattr(self, name), kind))
-        _check(self.scenario in SCENARIOS, "scenario", f"must be one of {sorted(SCENARIOS)}, got {self.scenario!r}")
-        for name in ("num_server_rounds", "latent_dim", "hidden", "eval_samples", "eval_every", "min_nodes"):
+        _check(
+            self.scenario in SCENARIOS,
+            "scenario",
+            f"must be one of {sorted(SCENARIOS)}, got {self.scenario!r}",
+        )
+        for name in (
+            "num_server_rounds",
+            "latent_dim",
+            "hidden",
+            "eval_samples",
+            "eval_every",
+            "min_nodes",
+        ):
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
             _check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
         for name in ("beta", "fraction_train"):
             v = getattr(self, name)
-            _check(0 <= v <= 1 and (name == "beta" or v > 0), name, f"must be in {'[0, 1]' if name == 'beta' else '(0, 1]'}, got {v}")
+            _check(
+                0 <= v <= 1 and (name == "beta" or v > 0),
+                name,
+                f"must be in {'[0, 1]' if name == 'beta' else '(0, 1]'}, got {v}",
+            )
         _check(
             self.device in ("auto", "cpu") or self.device.startswith("cuda"),
             "device",
             f"must be 'auto', 'cpu' or 'cuda[:index]', got {self.device!r}",
         )
         _check(bool(self.output_dir.strip()), "output_dir", "must be a non-empty path")
-        _check(self.source_layers <= 4, "source_layers", f"must be at most depth + 1 = 4, got {self.source_layers}")
+        _check(
+            self.source_layers <= 4,
+            "source_layers",
+            f"must be at most depth + 1 = 4, got {self.source_layers}",
+        )
         self.target_shares()
         with _renamed():
             object.__setattr__(self, "_train", self._build_train_config())
@@ -255,7 +274,7 @@ class _renamed:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> Literal[False]:
         if isinstance(err, FieldError):
             raise RunConfigError(f"{key_of(err.field)} {err.reason}") from None
         return False

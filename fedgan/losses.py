@@ -461,7 +461,9 @@ class GroupReweighter:
         """Put back weights saved by :meth:`state`."""
         w = torch.as_tensor(np.asarray(weights, dtype=np.float64)).flatten()
         if w.shape != self._weights.shape:
-            raise ValueError(f"saved group weights have shape {tuple(w.shape)}, need {tuple(self._weights.shape)}")
+            raise ValueError(
+                f"saved group weights have shape {tuple(w.shape)}, need {tuple(self._weights.shape)}"
+            )
         self._weights = w
 
     def update(self, per_group_wasserstein: Tensor) -> Tensor:

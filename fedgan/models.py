@@ -118,6 +118,8 @@ class Generator(nn.Module):
         self.source_embed = nn.Embedding(num_sources, latent_dim) if num_sources else None
         in_dim = latent_dim * (1 + bool(num_labels) + bool(num_sources))
         out_dim = math.prod(self.data_shape)
+        self.data_shift: Tensor
+        self.data_scale: Tensor
         self.register_buffer("data_shift", torch.zeros(out_dim))
         self.register_buffer("data_scale", torch.ones(()))
         self.layers = nn.ModuleList()
@@ -139,7 +141,10 @@ class Generator(nn.Module):
     ) -> Tensor:
         """Generate ``[B, *data_shape]`` samples in model space from noise ``[B, latent_dim]``."""
         parts = [z]
-        for table, ids, what in ((self.embed, labels, "labels"), (self.source_embed, sources, "sources")):
+        for table, ids, what in (
+            (self.embed, labels, "labels"),
+            (self.source_embed, sources, "sources"),
+        ):
             if table is not None:
                 if ids is None:
                     raise ValueError(f"{what} are required: this generator is conditional on them")

@@ -72,9 +72,7 @@ def group_key(group: int, stat: str) -> str:
 
 def pack(prefix: str, state: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
     """``prefix + name → contiguous CPU array`` for every tensor of ``state``."""
-    return {
-        prefix + k: np.ascontiguousarray(v.detach().cpu().numpy()) for k, v in state.items()
-    }
+    return {prefix + k: np.ascontiguousarray(v.detach().cpu().numpy()) for k, v in state.items()}
 
 
 def unpack(prefix: str, arrays: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
@@ -162,10 +160,14 @@ def read_report(metrics: Mapping[str, object]) -> ClientReport:
     g = whole("num-groups", 1)
     status = whole("status", 0)
     if status not in set(ReplyStatus):
-        raise ValueError(f"reply metric 'status' must be one of {[int(s) for s in ReplyStatus]}, got {status}")
+        raise ValueError(
+            f"reply metric 'status' must be one of {[int(s) for s in ReplyStatus]}, got {status}"
+        )
     counts = np.array([num(group_key(gi, "count")) for gi in range(g)])
     if not np.isfinite(counts).all() or (counts < 0).any() or (counts != np.round(counts)).any():
-        raise ValueError(f"reply group counts must be finite non-negative integers, got {counts.tolist()}")
+        raise ValueError(
+            f"reply group counts must be finite non-negative integers, got {counts.tolist()}"
+        )
     return ClientReport(
         partition_id=whole("partition-id", 0),
         num_partitions=whole("num-partitions", 1),

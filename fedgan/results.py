@@ -102,13 +102,17 @@ def write_run(out: Path, files: RunFiles) -> Path:
         atomic_write(tmp / "verdict.txt", lambda f: f.write((files.verdict.text() + "\n").encode()))
         write_json(tmp / "verdict.json", files.verdict.facts)
         for name, text in files.extra.items():
-            atomic_write(tmp / name, lambda f, t=text: f.write(t.encode()))
+            _write_text(tmp / name, text)
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:

@@ -33,7 +33,7 @@ def parse_run_config(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
             out[key.strip()] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:
             raise RunConfigError(
-                f"run-config value of {key!r} is not a TOML value: {value!r} (quote text: {key}=\"...\")"
+                f'run-config value of {key!r} is not a TOML value: {value!r} (quote text: {key}="...")'
             ) from None
     return out
 

@@ -56,14 +56,19 @@ def reference_config(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in _FEDERATION_ONLY}
 
 
-def ensure_reference(values: Mapping[str, Any], *, root: Path = ROOT / "outputs" / "reference") -> Path:
+def ensure_reference(
+    values: Mapping[str, Any], *, root: Path = ROOT / "outputs" / "reference"
+) -> Path:
     """The reference's folder for ``values``: reused when its fingerprint matches, else run."""
     ref = reference_config(values)
     settings = RunConfig.from_mapping(ref).to_mapping()
     fp = config_fingerprint({k: v for k, v in settings.items() if k not in _FEDERATION_ONLY})
     out = root / fp
     if not (out / "metrics.csv").is_file():
-        print(f"{PREFIX} centralised reference for the verdict (once for these settings) -> {out}", flush=True)
+        print(
+            f"{PREFIX} centralised reference for the verdict (once for these settings) -> {out}",
+            flush=True,
+        )
         run_centralised(RunConfig.from_mapping(ref | {"output-dir": str(out)}), verbose=False)
     return out
 

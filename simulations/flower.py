@@ -201,9 +201,15 @@ def _run_once(
     log_path = home / "flower.log"
     details, run_id = "", None
     with log_path.open("w") as log:
-        console = _Console(log, stream=stream, total=int(values.get("num-server-rounds", 0)) or RunConfig().num_server_rounds)
+        console = _Console(
+            log,
+            stream=stream,
+            total=int(values.get("num-server-rounds", 0)) or RunConfig().num_server_rounds,
+        )
         log.write("$ " + shlex.join(cmd) + "\n")
-        proc = subprocess.Popen(cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         try:
             assert proc.stdout is not None
             for line in proc.stdout:

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     run = run_in_process(config, num_partitions=args.num_partitions, on_round=_printer)
     files = run.files(mode="federated")
     out = write_run(config.output_path, files)
-    print(f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()} ({run.elapsed:.0f} s)")
+    print(
+        f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()} ({run.elapsed:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

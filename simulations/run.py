@@ -54,7 +54,9 @@ def load_sweep(path: Path) -> dict[str, Any]:
         raise ValueError(f"sweep file {path}: every [[variants]] entry needs a label")
     for v in sweep["variants"]:
         if v.get("mode", "federated") not in MODES:
-            raise ValueError(f"sweep file {path}: variant {v['label']!r} mode must be one of {list(MODES)}")
+            raise ValueError(
+                f"sweep file {path}: variant {v['label']!r} mode must be one of {list(MODES)}"
+            )
         for seed in sweep["seeds"]:
             try:
                 RunConfig.from_mapping(_settings(sweep, v, seed))
@@ -88,7 +90,9 @@ def run_sweep(path: Path, out: Path, *, timeout: float = 1800.0) -> pd.DataFrame
     """Run every variant × seed not yet finished under ``out``; return the gathered table."""
     sweep = load_sweep(path)
     jobs = _order(sweep)
-    reference = {s: out / v["label"] / f"seed{s}" for v, s in jobs if v.get("mode") == "centralised"}
+    reference = {
+        s: out / v["label"] / f"seed{s}" for v, s in jobs if v.get("mode") == "centralised"
+    }
     t0 = time.perf_counter()
     for i, (variant, seed) in enumerate(jobs, 1):
         run_dir = out / variant["label"] / f"seed{seed}"
@@ -102,15 +106,26 @@ def run_sweep(path: Path, out: Path, *, timeout: float = 1800.0) -> pd.DataFrame
         if done:
             continue
         start = time.perf_counter()
-        _run_one(mode, settings, int(sweep.get("num-supernodes", 5)), timeout, out / ".flwr" / f"{variant['label']}-{seed}")
-        write_json(run_dir / "timing.json", {"wall-seconds": round(time.perf_counter() - start, 1), "mode": mode})
+        _run_one(
+            mode,
+            settings,
+            int(sweep.get("num-supernodes", 5)),
+            timeout,
+            out / ".flwr" / f"{variant['label']}-{seed}",
+        )
+        write_json(
+            run_dir / "timing.json",
+            {"wall-seconds": round(time.perf_counter() - start, 1), "mode": mode},
+        )
     table = gather(sweep, out)
     write_csv(out / "results.csv", table)
     write_csv(out / "summary.csv", summarise(table))
     return table
 
 
-def _run_one(mode: str, settings: dict[str, Any], supernodes: int, timeout: float, home: Path) -> None:
+def _run_one(
+    mode: str, settings: dict[str, Any], supernodes: int, timeout: float, home: Path
+) -> None:
     config = RunConfig.from_mapping(settings)
     if mode == "centralised":
         run_centralised(config, verbose=False)
@@ -119,7 +134,9 @@ def _run_one(mode: str, settings: dict[str, Any], supernodes: int, timeout: floa
 
         inprocess(["--num-partitions", str(supernodes), "--run-config", _text(settings)])
     else:
-        rc = run_flower(run_config=settings, num_supernodes=supernodes, num_cpus=1, timeout=timeout, home=home)
+        rc = run_flower(
+            run_config=settings, num_supernodes=supernodes, num_cpus=1, timeout=timeout, home=home
+        )
         if rc != 0:
             raise RuntimeError(f"run {settings['output-dir']} failed with exit status {rc}")
 
@@ -146,7 +163,9 @@ def gather(sweep: dict[str, Any], out: Path) -> pd.DataFrame:
         facts = json.loads((run_dir / "verdict.json").read_text())
         last["learned"] = bool(facts["learned"])
         timing = run_dir / "timing.json"
-        last["wall_seconds"] = json.loads(timing.read_text())["wall-seconds"] if timing.is_file() else np.nan
+        last["wall_seconds"] = (
+            json.loads(timing.read_text())["wall-seconds"] if timing.is_file() else np.nan
+        )
         last["fingerprint"] = config_fingerprint(json.loads((run_dir / "config.json").read_text()))
         frames.append(last)
     return pd.concat(frames, ignore_index=True)
@@ -157,7 +176,9 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in SUMMARY_COLUMNS if c in table]
     agg = table.groupby(["variant", "group"], sort=False)[cols].agg(["mean", "std"])
     agg.columns = [f"{c}_{s}" for c, s in agg.columns]
-    learned = table.groupby(["variant", "group"], sort=False)["learned"].sum().rename("learned_runs")
+    learned = (
+        table.groupby(["variant", "group"], sort=False)["learned"].sum().rename("learned_runs")
+    )
     return agg.join(learned).reset_index()
 
 
@@ -189,9 +210,13 @@ def markdown_summary(table: pd.DataFrame) -> str:
         for g, gpart in part.groupby("group"):
             name = str(gpart["group_name"].iloc[0]) if "group_name" in gpart else f"group {g}"
             if "modes_held" in gpart:
-                row[f"{name}: modes held (of {int(gpart['modes'].iloc[0])})"] = _ms(gpart["modes_held"], "{:.1f}")
+                row[f"{name}: modes held (of {int(gpart['modes'].iloc[0])})"] = _ms(
+                    gpart["modes_held"], "{:.1f}"
+                )
             row[f"{name}: mass vs real"] = _ms(gpart["mass_ratio"])
-            if "mass_ratio_target" in gpart and not np.allclose(gpart["mass_ratio_target"], gpart["mass_ratio"], rtol=0.05):
+            if "mass_ratio_target" in gpart and not np.allclose(
+                gpart["mass_ratio_target"], gpart["mass_ratio"], rtol=0.05
+            ):
                 row[f"{name}: mass vs target"] = _ms(gpart["mass_ratio_target"])
         if "wall_seconds" in runs and runs["wall_seconds"].notna().any():
             row["wall s"] = _ms(runs["wall_seconds"], "{:.0f}")

@@ -55,27 +55,40 @@ class FederatedGAN(Strategy):
     def summary(self) -> None:
         """Log the design and weighting."""
         c = self.config
-        log(INFO, "\t├──> federation %s, client weights %s (beta=%s)", c.federation, c.aggregation, c.beta)
+        log(
+            INFO,
+            "\t├──> federation %s, client weights %s (beta=%s)",
+            c.federation,
+            c.aggregation,
+            c.beta,
+        )
         log(INFO, "\t└──> fraction-train %s, min-nodes %s", c.fraction_train, c.min_nodes)
 
     # -- handshake ---------------------------------------------------------------------
-    def handshake(self, grid: Grid) -> list[dict[str, float]]:
+    def handshake(self, grid: Grid) -> list[dict[str, object]]:
         """Wait for ``min-nodes`` nodes, ask each for its partition and group counts."""
         while len(nodes := sorted(grid.get_node_ids())) < self.config.min_nodes:
             log(INFO, "waiting for nodes: %d of %d connected", len(nodes), self.config.min_nodes)
             time.sleep(1.0)
         messages = [
-            Message(content=RecordDict({"config": ConfigRecord({})}), message_type=QUERY, dst_node_id=n)
+            Message(
+                content=RecordDict({"config": ConfigRecord({})}), message_type=QUERY, dst_node_id=n
+            )
             for n in nodes
         ]
-        hellos = []
+        hellos: list[dict[str, object]] = []
         for reply in grid.send_and_receive(messages, timeout=self.timeout):
             if reply.has_error():
-                raise RuntimeError(f"node {reply.metadata.src_node_id} failed the handshake: {reply.error.reason}")
-            metrics = dict(next(iter(reply.content.metric_records.values())))
-            self.nodes[int(metrics["partition-id"])] = reply.metadata.src_node_id
+                raise RuntimeError(
+                    f"node {reply.metadata.src_node_id} failed the handshake: {reply.error.reason}"
+                )
+            metrics: dict[str, object] = dict(next(iter(reply.content.metric_records.values())))
+            pid = metrics.get("partition-id")
+            if not isinstance(pid, int | float):
+                raise RuntimeError(f"node {reply.metadata.src_node_id} sent no partition-id")
+            self.nodes[int(pid)] = reply.metadata.src_node_id
             hellos.append(metrics)
-        return hellos  # type: ignore[return-value]
+        return hellos
 
     # -- Strategy interface ---------------------------------------------------------------
     def configure_train(
@@ -85,7 +98,9 @@ class FederatedGAN(Strategy):
         config["server-round"] = server_round
         content = RecordDict({"arrays": arrays, "config": config})
         chosen = sample_partitions(self.config, server_round, list(self.nodes))
-        return [Message(content=content, message_type=TRAIN, dst_node_id=self.nodes[p]) for p in chosen]
+        return [
+            Message(content=content, message_type=TRAIN, dst_node_id=self.nodes[p]) for p in chosen
+        ]
 
     def aggregate_train(
         self, server_round: int, replies: Iterable[Message]
@@ -106,7 +121,9 @@ class FederatedGAN(Strategy):
         """No federated evaluation: the server scores the generator itself."""
         return []
 
-    def aggregate_evaluate(self, server_round: int, replies: Iterable[Message]) -> MetricRecord | None:
+    def aggregate_evaluate(
+        self, server_round: int, replies: Iterable[Message]
+    ) -> MetricRecord | None:
         """No federated evaluation."""
         return None
 
@@ -137,6 +154,13 @@ def _reply(msg: Message, partitions: dict[int, int]) -> Reply:
         return Reply(partition_id=pid, arrays={}, metrics={}, error=str(msg.error.reason))
     content = msg.content
     if len(content.array_records) != 1 or len(content.metric_records) != 1:
-        return Reply(partition_id=pid, arrays={}, metrics={}, error="reply must hold one ArrayRecord and one MetricRecord")
+        return Reply(
+            partition_id=pid,
+            arrays={},
+            metrics={},
+            error="reply must hold one ArrayRecord and one MetricRecord",
+        )
     arrays = from_record(next(iter(content.array_records.values())))
-    return Reply(partition_id=pid, arrays=arrays, metrics=dict(next(iter(content.metric_records.values()))))
+    return Reply(
+        partition_id=pid, arrays=arrays, metrics=dict(next(iter(content.metric_records.values())))
+    )

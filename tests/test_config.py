@@ -65,7 +65,10 @@ def test_values_are_coerced_once_by_annotation() -> None:
 
 def test_sub_configurations_are_built_once_and_agree() -> None:
     cfg = RunConfig.from_mapping({"generator-steps": 7, "n-critic": 2, "dp": "critic"})
-    assert cfg.train.generator_steps == 7 and cfg.privacy.planned_steps == 7 * 2 * cfg.num_server_rounds
+    assert (
+        cfg.train.generator_steps == 7
+        and cfg.privacy.planned_steps == 7 * 2 * cfg.num_server_rounds
+    )
     assert cfg.total_generator_steps == 7 * cfg.num_server_rounds
 
 

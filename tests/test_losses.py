@@ -141,7 +141,9 @@ def test_row_weights_renormalise_over_present_groups() -> None:
 def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
     # The training objective is critic_loss + group_gradient_penalty with the same ε.
     torch.manual_seed(0)
-    critic = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 1))
+    critic = torch.nn.Sequential(
+        torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.2), torch.nn.Linear(8, 1)
+    )
 
     def score(x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         return critic(x).squeeze(1)
@@ -158,19 +160,31 @@ def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
     gp = group_gradient_penalty(
         score, real, fake, g, lambda_gp=lam, balance=balance, rng=torch.Generator().manual_seed(1)
     )
-    assert float(out.loss.detach()) == pytest.approx(float((expected + gp.penalty).detach()), rel=1e-5)
+    assert float(out.loss.detach()) == pytest.approx(
+        float((expected + gp.penalty).detach()), rel=1e-5
+    )
     means = [(d_real[g == k].mean() - d_fake[g == k].mean()).item() for k in (0, 1)]
     assert out.wasserstein.tolist() == pytest.approx(means, rel=1e-5)
-    gen = generator_objective(score, fake, g, labels=None, num_groups=2, group_weights=w, paired=True)
+    gen = generator_objective(
+        score, fake, g, labels=None, num_groups=2, group_weights=w, paired=True
+    )
     assert float(gen) == pytest.approx(float(generator_loss(d_fake, g, group_weights=w)), rel=1e-6)
 
 
 @pytest.mark.parametrize(
     ("call", "exc", "name"),
     [
-        (lambda: critic_loss(torch.tensor([1.0, float("nan")]), torch.tensor([0.0])), ValueError, "d_real"),
+        (
+            lambda: critic_loss(torch.tensor([1.0, float("nan")]), torch.tensor([0.0])),
+            ValueError,
+            "d_real",
+        ),
         (lambda: generator_loss(torch.tensor([float("inf")])), ValueError, "d_fake"),
-        (lambda: generator_loss(torch.ones(2), torch.tensor([0, 1]), group_weights="0.5,0.5"), TypeError, "group_weights"),  # type: ignore[arg-type]
+        (
+            lambda: generator_loss(torch.ones(2), torch.tensor([0, 1]), group_weights="0.5,0.5"),
+            TypeError,
+            "group_weights",
+        ),  # type: ignore[arg-type]
         (lambda: GroupReweighter("uniform", counts="12"), TypeError, "counts"),  # type: ignore[arg-type]
         (lambda: GroupReweighter("uniform", counts=[1.0, float("nan")]), ValueError, "counts"),
         (lambda: GroupReweighter("median", counts=[1, 2]), ValueError, "scheme"),

@@ -22,7 +22,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("shape", "kind", "labels", "sources", "owned"), CASES)
-def test_shapes_and_one_training_step(shape: tuple, kind: str, labels: int, sources: int, owned: int) -> None:
+def test_shapes_and_one_training_step(
+    shape: tuple, kind: str, labels: int, sources: int, owned: int
+) -> None:
     torch.manual_seed(0)
     gen, critic = build_models(shape, kind=kind, num_labels=labels, num_sources=sources,  # type: ignore[arg-type]
                                source_layers=owned, hidden=16)  # fmt: skip
@@ -62,7 +64,9 @@ def test_source_linear_uses_each_sources_own_matrix() -> None:
 def test_sources_own_only_their_slices() -> None:
     gen = Generator((2,), num_sources=6, source_layers=2, hidden=8)
     names = gen.source_parameter_names()
-    assert "source_embed.weight" in names and "layers.3.weight" in names and "layers.2.bias" in names
+    assert (
+        "source_embed.weight" in names and "layers.3.weight" in names and "layers.2.bias" in names
+    )
     assert "layers.0.weight" not in names and "layers.1.weight" not in names
     assert all(dict(gen.named_parameters())[n].shape[0] == 6 for n in names)
     # one source's gradient reaches only that source's slices

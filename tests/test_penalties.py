@@ -149,9 +149,7 @@ def test_sample_balance_equals_gradient_penalty(batch: int, n_groups: int, seed:
         lambda_gp=3.0,
         rng=torch.Generator().manual_seed(seed),
     ).penalty
-    b = gradient_penalty(
-        critic, real, fake, lambda_gp=3.0, rng=torch.Generator().manual_seed(seed)
-    )
+    b = gradient_penalty(critic, real, fake, lambda_gp=3.0, rng=torch.Generator().manual_seed(seed))
     assert torch.allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
@@ -222,8 +220,16 @@ G = torch.tensor([0, 1, 0, 1])
         ({"balance": "pooled"}, ValueError, "balance"),
         ({"labels": torch.tensor([0, 1])}, ValueError, "labels"),
         ({"num_groups": 0}, ValueError, "num_groups"),
-        ({"real": torch.tensor([[0.0, 1.0], [float("nan"), 0.0], [1.0, 1.0], [0.0, 0.0]])}, ValueError, "real"),
-        ({"fake": torch.tensor([[0.0, 1.0], [1.0, 0.0], [float("inf"), 1.0], [0.0, 0.0]])}, ValueError, "fake"),
+        (
+            {"real": torch.tensor([[0.0, 1.0], [float("nan"), 0.0], [1.0, 1.0], [0.0, 0.0]])},
+            ValueError,
+            "real",
+        ),
+        (
+            {"fake": torch.tensor([[0.0, 1.0], [1.0, 0.0], [float("inf"), 1.0], [0.0, 0.0]])},
+            ValueError,
+            "fake",
+        ),
         ({"lambda_gp": "10"}, TypeError, "lambda_gp"),
         ({"lambda_gp": ["1", "2"]}, TypeError, "lambda_gp"),
     ],

@@ -25,7 +25,11 @@ def test_trained_and_stopped_replies_have_the_same_keys() -> None:
                         stats={"wasserstein": np.array([0.1, 0.2])}, scalars={"loss-d": -0.5})  # fmt: skip
     stopped = report_metrics(partition_id=2, num_partitions=5, counts=np.array([10, 3]),
                              status=ReplyStatus.STOPPED)  # fmt: skip
-    assert set(ok) == set(stopped) == set(SCALAR_KEYS) | {group_key(g, s) for g in (0, 1) for s in GROUP_STATS}
+    assert (
+        set(ok)
+        == set(stopped)
+        == set(SCALAR_KEYS) | {group_key(g, s) for g in (0, 1) for s in GROUP_STATS}
+    )
     assert ok["num-examples"] == 13 and stopped["num-examples"] == 0
     assert math.isnan(ok["gp"] if "gp" in ok else ok[group_key(0, "gp")])
     r = read_report(ok)

@@ -19,6 +19,7 @@ def _files(tag: str, fail: bool = False) -> RunFiles:
     metrics = pd.DataFrame({"round": [0], "group": [0], "tag": [tag]})
     weights = None
     if fail:
+
         class Boom(pd.DataFrame):  # a table that cannot be written
             def to_csv(self, *a: object, **k: object) -> str:  # type: ignore[override]
                 raise OSError("disk full")

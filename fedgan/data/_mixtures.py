@@ -102,6 +102,9 @@ def mixture_scenario(
         num_groups=num_groups,
         mode_means=means.astype(np.float64),
         mode_stds=np.full(m, sd),
-        group_names=("majority", minority_name or f"minority (modes {', '.join(map(str, minority))})")[:num_groups],
+        group_names=(
+            "majority",
+            minority_name or f"minority (modes {', '.join(map(str, minority))})",
+        )[:num_groups],
         standardise=True,
     )

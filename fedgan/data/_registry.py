@@ -82,7 +82,9 @@ class ScenarioSpec:
 
     def __post_init__(self) -> None:
         if self.dataset not in ("ring8", "grid25", "digits", "arrests"):
-            raise FieldError("dataset", f"must be ring8, grid25, digits or arrests, got {self.dataset!r}")
+            raise FieldError(
+                "dataset", f"must be ring8, grid25, digits or arrests, got {self.dataset!r}"
+            )
         _enum(self, "partitioner", PartitionScheme)
         _enum(self, "conditioning", Conditioning)
         for name in (
@@ -105,7 +107,9 @@ class ScenarioSpec:
                 f"({self.num_partitions})",
             )
         if self.partition_by not in ("mode", "group", "label"):
-            raise FieldError("partition_by", f"must be mode, group or label, got {self.partition_by!r}")
+            raise FieldError(
+                "partition_by", f"must be mode, group or label, got {self.partition_by!r}"
+            )
         if self.min_partition_size < 0:
             raise FieldError("min_partition_size", f"must be >= 0, got {self.min_partition_size}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:

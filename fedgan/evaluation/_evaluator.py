@@ -37,7 +37,9 @@ class Evaluator:
         Where the generator runs.
     """
 
-    def __init__(self, scenario: Scenario, *, samples: int, seed: int, device: torch.device) -> None:
+    def __init__(
+        self, scenario: Scenario, *, samples: int, seed: int, device: torch.device
+    ) -> None:
         self.scenario, self.samples, self.seed, self.device = scenario, samples, seed, device
         self.rows: list[dict[str, Any]] = []
         self.last_samples: np.ndarray | None = None
@@ -72,7 +74,9 @@ class Evaluator:
         order = np.argsort(-(raw - counts), kind="stable")
         counts[order[: self.samples - int(counts.sum())]] += 1
         ids = torch.repeat_interleave(torch.arange(len(p)), torch.as_tensor(counts))
-        return ids[torch.randperm(len(ids), generator=torch.Generator().manual_seed(self.seed + 11))].to(self.device)
+        return ids[
+            torch.randperm(len(ids), generator=torch.Generator().manual_seed(self.seed + 11))
+        ].to(self.device)
 
     def evaluate(
         self,
@@ -91,7 +95,9 @@ class Evaluator:
         """
         x = self.sample(generator, source_probs=source_probs)
         if not np.isfinite(x).all():
-            raise FloatingPointError(f"round {server_round}: the generator produced NaN or inf samples")
+            raise FloatingPointError(
+                f"round {server_round}: the generator produced NaN or inf samples"
+            )
         self.last_samples = x
         score = score_samples(self.scenario, x, seed=self.seed)
         table = score.per_group
@@ -107,7 +113,9 @@ class Evaluator:
         flat = {k: float(v) for k, v in score.overall.items()}
         for g, r in table.iterrows():
             notes = "; ".join(
-                f"{k.split('/')[-1]}: {v}" for k, v in score.notes.items() if k.startswith(f"group/{g}/")
+                f"{k.split('/')[-1]}: {v}"
+                for k, v in score.notes.items()
+                if k.startswith(f"group/{g}/")
             )
             row = {"round": server_round, "group": int(g), **r.to_dict(), "notes": notes}
             self.rows.append(row | overall)

@@ -113,7 +113,9 @@ def _image(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     table = pd.DataFrame(
         {
             "modes": [int((scenario.mode_groups == g).sum()) for g in groups],
-            "modes_captured": [int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups],
+            "modes_captured": [
+                int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups
+            ],
             "modes_held": [int((held & (scenario.mode_groups == g)).sum()) for g in groups],
             "generated_share": gen,
             "real_share": scenario.group_weights,
@@ -155,7 +157,9 @@ def _tabular(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
         }
     except ValueError as err:  # e.g. the synthetic rows hold a single class
         notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
-    counts = np.bincount(np.argmax(x[:, _group_block(scenario)], axis=1), minlength=scenario.num_groups)
+    counts = np.bincount(
+        np.argmax(x[:, _group_block(scenario)], axis=1), minlength=scenario.num_groups
+    )
     table = pd.DataFrame(
         {"generated_share": counts / len(x), "real_share": scenario.group_weights},
         index=pd.Index(np.arange(scenario.num_groups), name="group"),

@@ -102,7 +102,9 @@ def verdict(
         f"(chance {_pct(chance)}, real data {_pct(real)}; learned means at least {_pct(bar)}).",
     ]
     if "overall_modes_held" in last and pd.notna(first.get("overall_modes_held")):
-        held, cap, modes = (int(first[f"overall_{k}"]) for k in ("modes_held", "modes_captured", "modes"))
+        held, cap, modes = (
+            int(first[f"overall_{k}"]) for k in ("modes_held", "modes_captured", "modes")
+        )
         facts |= {"modes_held": held, "modes_captured": cap, "modes": modes}
         lines.append(
             f"  Modes: {held} of {modes} held (each with at least 20% of its real mass); "
@@ -114,7 +116,9 @@ def verdict(
             part.append(f"{int(r['modes_held'])}/{int(r['modes'])} modes held,")
         ratio, real_share = r.get("mass_ratio", float("nan")), r.get("real_share", float("nan"))
         part.append(f"mass {ratio:.2f}× its real share {real_share:.3f}")
-        if pd.notna(r.get("target_share")) and not math.isclose(r["target_share"], real_share, rel_tol=0.05):
+        if pd.notna(r.get("target_share")) and not math.isclose(
+            r["target_share"], real_share, rel_tol=0.05
+        ):
             part.append(f"({r['mass_ratio_target']:.2f}× the target {r['target_share']:.3f})")
         if isinstance(r.get("notes"), str) and r["notes"]:
             part.append(f"[{r['notes']}]")
@@ -132,7 +136,9 @@ def verdict(
         rfirst = ref.iloc[0]
         bits = [f"{name} {_pct(rv)}"]
         if "overall_modes_held" in ref:
-            bits.append(f"{int(rfirst['overall_modes_held'])}/{int(rfirst['overall_modes'])} modes held")
+            bits.append(
+                f"{int(rfirst['overall_modes_held'])}/{int(rfirst['overall_modes'])} modes held"
+            )
         for g, r in ref.iterrows():
             if g in last.index and g != last.index[0]:
                 bits.append(f"{r.get('group_name', g)} mass {r['mass_ratio']:.2f}×")

@@ -122,7 +122,9 @@ def client_round(
             scalars={"privacy/epsilon": eps, "critic-steps": state.steps,
                      "generator-steps": state.generator_steps},
         )  # fmt: skip
-        return ClientRoundResult(arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {}))
+        return ClientRoundResult(
+            arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {})
+        )
     stats = train_local(
         generator, state, data, seed=round_seed(config.seed, server_round, partition_id),
         total_steps=config.total_generator_steps,

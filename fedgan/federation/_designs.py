@@ -24,6 +24,7 @@ The arrays that travel and how they merge follow :mod:`fedgan.protocol`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
@@ -97,7 +98,11 @@ class FederationDesign:
         return arrays
 
     def sampling_probs(
-        self, counts: dict[int, np.ndarray], trained: set[int], share: np.ndarray, num_partitions: int
+        self,
+        counts: dict[int, np.ndarray],
+        trained: set[int],
+        share: np.ndarray,
+        num_partitions: int,
     ) -> np.ndarray | None:
         """Probability of each generator source when sampling (``None``: no sources)."""
         return None
@@ -147,7 +152,11 @@ class ClientConditional(FederationDesign):
         return groups
 
     def sampling_probs(
-        self, counts: dict[int, np.ndarray], trained: set[int], share: np.ndarray, num_partitions: int
+        self,
+        counts: dict[int, np.ndarray],
+        trained: set[int],
+        share: np.ndarray,
+        num_partitions: int,
     ) -> np.ndarray | None:
         """``s_kg = π_g n_kg / N_g`` over the clients that trained (others get 0)."""
         g = share.shape[0]
@@ -185,7 +194,10 @@ def placement(partition_id: int, num_groups: int) -> slice:
 
 
 def place_owned(
-    table: dict[str, torch.Tensor], owned: dict[str, torch.Tensor], partition_id: int, num_groups: int
+    table: Mapping[str, torch.Tensor],
+    owned: Mapping[str, torch.Tensor],
+    partition_id: int,
+    num_groups: int,
 ) -> None:
     """Write a client's own slices into the server's generator parameters, in place."""
     rows = placement(partition_id, num_groups)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,7 @@ class FederatedRun:
     lines: list[RoundLine] = field(default_factory=list)
 
     @classmethod
-    def build(cls, config: RunConfig, *, hellos: list[Mapping[str, object]]) -> FederatedRun:
+    def build(cls, config: RunConfig, *, hellos: Sequence[Mapping[str, object]]) -> FederatedRun:
         """From the clients' handshake replies (partition ids, partitions, group counts).
 
         Raises
@@ -99,7 +99,9 @@ class FederatedRun:
             declared={r.partition_id: r.counts for r in reports}, num_partitions=k,
         )  # fmt: skip
         aggregator.asked_share()  # a target-share of the wrong length stops the run here
-        evaluator = Evaluator(scenario, samples=config.eval_samples, seed=config.seed, device=device)
+        evaluator = Evaluator(
+            scenario, samples=config.eval_samples, seed=config.seed, device=device
+        )
         return cls(config, design, scenario, aggregator, evaluator, k)
 
     def evaluate(self, server_round: int, *, force: bool = False) -> dict[str, float]:
@@ -147,7 +149,9 @@ class FederatedRun:
         judged = verdict(tables["metrics"], title=title, reference=reference)
         samples = self.evaluator.last_samples
         return RunFiles(
-            settings=run_settings(self.config, **{"num-partitions": self.num_partitions, "mode": mode}),
+            settings=run_settings(
+                self.config, **{"num-partitions": self.num_partitions, "mode": mode}
+            ),
             metrics=tables["metrics"],
             verdict=judged,
             generator_state=self.generator_state(),
@@ -182,7 +186,11 @@ def run_in_process(
     FederatedRun
         Finished; write it with :func:`fedgan.results.write_run`.
     """
-    k = 1 if pooled else (num_partitions or config.num_partitions or config.scenario_spec().num_partitions)
+    k = (
+        1
+        if pooled
+        else (num_partitions or config.num_partitions or config.scenario_spec().num_partitions)
+    )
     hellos = [
         client_hello(config, partition_id=p, num_partitions=k, pooled=pooled) for p in range(k)
     ]

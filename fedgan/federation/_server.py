@@ -179,12 +179,18 @@ class Aggregator:
                 status = "rejected"
             row = {"round": server_round, "partition_id": pid, "status": status, "reason": reason}
             outcome.statuses.append(row)
-            metrics = {k: v for k, v in (report.metrics if report is not None else {}).items() if k != "status"}
+            metrics = {
+                k: v
+                for k, v in (report.metrics if report is not None else {}).items()
+                if k != "status"
+            }
             self.client_log.append(row | metrics)
             if status == "ok" and report is not None:
                 ok.append((report, reply))
             elif status != "stopped":
-                log.warning("round %d: reply of partition %s %s: %s", server_round, pid, status, reason)
+                log.warning(
+                    "round %d: reply of partition %s %s: %s", server_round, pid, status, reason
+                )
         ok.sort(key=lambda pair: pair[0].partition_id)
         if not ok:
             return outcome
@@ -238,7 +244,10 @@ class Aggregator:
 
     def _check_arrays(self, arrays: Mapping[str, np.ndarray]) -> str:
         if set(arrays) != set(self._shapes):
-            missing, extra = sorted(set(self._shapes) - set(arrays)), sorted(set(arrays) - set(self._shapes))
+            missing, extra = (
+                sorted(set(self._shapes) - set(arrays)),
+                sorted(set(arrays) - set(self._shapes)),
+            )
             return f"arrays differ from the model: missing {missing[:3]}, unexpected {extra[:3]}"
         for key, value in arrays.items():
             arr = np.asarray(value)
@@ -253,10 +262,12 @@ class Aggregator:
             parts = [unpack(prefix, r.arrays) for r in replies]
             if not parts[0]:
                 continue
-            avg = {
-                k: sum(float(wk) * p[k].double() for wk, p in zip(w, parts)).to(torch.float32)
-                for k in parts[0]
-            }
+            avg = {}
+            for k in parts[0]:  # float64 sums in partition order: the same bits every run
+                total = torch.zeros_like(parts[0][k], dtype=torch.float64)
+                for wk, p in zip(w, parts):
+                    total += float(wk) * p[k].double()
+                avg[k] = total.to(torch.float32)
             module.load_state_dict(avg, strict=False)
         if self.design.per_source:
             table = dict(self.generator.named_parameters())

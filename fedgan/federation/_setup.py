@@ -40,7 +40,9 @@ def make_models(
             source_layers=config.source_layers if design.per_source else 0,
             latent_dim=config.latent_dim, hidden=config.hidden,
         )  # fmt: skip
-    shift, scale = scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
+    shift, scale = (
+        scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
+    )
     generator.set_standardisation(torch.as_tensor(shift), scale)
     return generator, critic
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,24 +80,12 @@ def disaggregate(
             rows.append({"metric": name, "group": str(grp), "value": float(value),
                          "ci_low": float(lo[grp]) if lo is not None else np.nan,
                          "ci_high": float(hi[grp]) if hi is not None else np.nan})  # fmt: skip
-        rows.append(
-            {
-                "metric": name,
-                "group": "difference",
-                "value": float(mf.difference()),
-                "ci_low": np.nan,
-                "ci_high": np.nan,
-            }
-        )
-        rows.append(
-            {
-                "metric": name,
-                "group": "ratio",
-                "value": float(mf.ratio()),
-                "ci_low": np.nan,
-                "ci_high": np.nan,
-            }
-        )
+        for summary in ("difference", "ratio"):
+            value = float(getattr(mf, summary)())
+            bounds: Any = getattr(mf, f"{summary}_ci")() if n_boot else None
+            rows.append({"metric": name, "group": summary, "value": value,
+                         "ci_low": float(bounds[0]) if bounds is not None else np.nan,
+                         "ci_high": float(bounds[-1]) if bounds is not None else np.nan})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -53,8 +53,7 @@ class GeneratorGradientPrivacy:
         )
         std = self.noise_multiplier * self.max_grad_norm * math.sqrt(b)
         noise = (
-            torch.randn(grad.shape, device=grad.device, dtype=grad.dtype, generator=self.rng)
-            * std
+            torch.randn(grad.shape, device=grad.device, dtype=grad.dtype, generator=self.rng) * std
         )
         return (clipped + noise) / b
 

@@ -52,7 +52,9 @@ class PrivacySettings:
         ):  # fmt: skip
             v = getattr(self, name)
             if not math.isfinite(v) or v < low or (strict and v == low):
-                raise FieldError(name, f"must be a finite number {'>' if strict else '>='} {low}, got {v!r}")
+                raise FieldError(
+                    name, f"must be a finite number {'>' if strict else '>='} {low}, got {v!r}"
+                )
         if not 0 < self.delta < 1:
             raise FieldError("delta", f"must be in (0, 1), got {self.delta!r}")
         if self.mode == "generator-gradient" and self.noise_multiplier <= 0:

@@ -26,7 +26,9 @@ def _positive_int(name: str, v: object) -> None:
 def _number(name: str, v: object, *, low: float, strict: bool) -> None:
     ok = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(v)
     if not ok or v < low or (strict and v == low):  # type: ignore[operator]
-        raise FieldError(name, f"must be a finite number {'>' if strict else '>='} {low}, got {v!r}")
+        raise FieldError(
+            name, f"must be a finite number {'>' if strict else '>='} {low}, got {v!r}"
+        )
 
 
 @dataclass(frozen=True)

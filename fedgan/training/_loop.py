@@ -5,7 +5,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from fedgan.losses import CriticObjective, PenaltyTerm, critic_objective, generator_objective, row_weights
+from fedgan.losses import (
+    CriticObjective,
+    PenaltyTerm,
+    critic_objective,
+    generator_objective,
+    row_weights,
+)
 from fedgan.models import Generator
 from fedgan.training._sampler import Batch, BatchSampler
 from fedgan.training._state import ClientData, LocalState
@@ -46,7 +52,9 @@ def critic_step(
         state.steps += 1
         # Diagnostics computed on private rows would leak them: not released under DP.
         nan = torch.full((num_groups,), float("nan"), dtype=torch.float64, device=batch.x.device)
-        return CriticObjective(loss=torch.zeros((), dtype=torch.float64), wasserstein=nan, penalty=None)
+        return CriticObjective(
+            loss=torch.zeros((), dtype=torch.float64), wasserstein=nan, penalty=None
+        )
     penalty = None
     if lambdas is not None:
         penalty = PenaltyTerm(
@@ -124,7 +132,9 @@ def train_local(
         data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng,
         poisson_rate=None if state.private is None else state.private.sample_rate,
     )  # fmt: skip
-    plain = BatchSampler(data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng)
+    plain = BatchSampler(
+        data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng
+    )
     lambdas = config.lambdas(g_count, device) if config.penalised else None
     if state.private is not None and lambdas is not None:
         lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty

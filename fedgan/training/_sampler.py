@@ -8,7 +8,7 @@ from torch import Tensor
 from fedgan.training._config import BatchSampling
 from fedgan.training._state import ClientData
 
-__all__ = ["BatchSampler", "Batch"]
+__all__ = ["Batch", "BatchSampler"]
 
 
 class Batch:
@@ -73,7 +73,9 @@ class BatchSampler:
         b = rows or self.batch_size
         if not self.strata:
             return torch.randint(self.n, (b,), device=device, generator=self.rng)
-        picks = [s[torch.randint(len(s), (b,), device=device, generator=self.rng)] for s in self.strata]
+        picks = [
+            s[torch.randint(len(s), (b,), device=device, generator=self.rng)] for s in self.strata
+        ]
         return torch.cat(picks)
 
     def batch(self, rows: int | None = None) -> Batch:

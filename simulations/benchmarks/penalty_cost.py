@@ -47,7 +47,9 @@ def _time_steps(
 ) -> float:
     torch.manual_seed(0)
     gen, critic = build_models(data_shape, kind=kind, hidden=128 if kind == "mlp" else 32)  # type: ignore[arg-type]
-    data = ClientData(torch.randn(4 * batch, *data_shape), torch.randint(0, 2, (4 * batch,)), None, 2)
+    data = ClientData(
+        torch.randn(4 * batch, *data_shape), torch.randint(0, 2, (4 * batch,)), None, 2
+    )
     cfg = dataclasses.replace(config, batch_size=batch)
     state = LocalState.create(critic, data, cfg)
     rng = torch.Generator().manual_seed(0)
@@ -58,7 +60,9 @@ def _time_steps(
 
     def step() -> None:
         on = state.steps % k == 0
-        critic_step(state, rows, fake, num_groups=2, paired=False, lambdas=lam if on else None, rng=rng)
+        critic_step(
+            state, rows, fake, num_groups=2, paired=False, lambdas=lam if on else None, rng=rng
+        )
 
     for _ in range(max(3, k)):  # warm-up
         step()
@@ -93,11 +97,18 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeats", type=int, default=200)
-    ap.add_argument("--train-steps", type=int, default=2000, help="generator steps on the ring (0: skip)")
+    ap.add_argument(
+        "--train-steps", type=int, default=2000, help="generator steps on the ring (0: skip)"
+    )
     args = ap.parse_args(argv)
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, device cpu")
-    critics = (("MLP 2-D b256 3x128", (2,), "mlp", 256), ("conv 1x28x28 b64", (1, 28, 28), "conv", 64))
-    print(f"{'schedule':<24}" + "".join(f"{c[0]:>28}" for c in critics) + "   ring mean |‖∇D(x̂)‖−1|")
+    critics = (
+        ("MLP 2-D b256 3x128", (2,), "mlp", 256),
+        ("conv 1x28x28 b64", (1, 28, 28), "conv", 64),
+    )
+    print(
+        f"{'schedule':<24}" + "".join(f"{c[0]:>28}" for c in critics) + "   ring mean |‖∇D(x̂)‖−1|"
+    )
     base: dict[str, float] = {}
     for name, over in SCHEDULES.items():
         cfg = dataclasses.replace(DEFAULT, **over)  # type: ignore[arg-type]

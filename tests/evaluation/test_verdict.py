@@ -40,5 +40,7 @@ def test_the_bar_is_halfway_from_chance_to_real() -> None:
 def test_reference_is_compared_or_its_absence_said() -> None:
     assert "No centralised reference" in verdict(_table(0.9, 1.0), title="t").text()
     v = verdict(_table(0.9, 1.0), title="t", reference=_table(0.8, 0.4))
-    assert "Centralised reference: high-quality share 80.0%" in v.text() and "mass 0.40×" in v.text()
+    assert (
+        "Centralised reference: high-quality share 80.0%" in v.text() and "mass 0.40×" in v.text()
+    )
     assert v.facts["reference_value"] == 0.8

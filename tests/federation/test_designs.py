@@ -54,7 +54,10 @@ def test_learned_share_of_averaged_designs_follows_the_weights() -> None:
     lw = np.array([[0.5, 0.5], [1.0, 0.0]])
     got = DESIGNS["shared-critic"].learned_share(w, lw, np.array([0.95, 0.05]))
     assert got.tolist() == pytest.approx([0.875, 0.125])
-    assert DESIGNS["client-conditional"].learned_share(w, lw, np.array([0.9, 0.1])).tolist() == [0.9, 0.1]
+    assert DESIGNS["client-conditional"].learned_share(w, lw, np.array([0.9, 0.1])).tolist() == [
+        0.9,
+        0.1,
+    ]
 
 
 def _aggregator(name: str, k: int = 3) -> tuple[Aggregator, RunConfig]:
@@ -71,7 +74,9 @@ def _fake_reply(agg: Aggregator, pid: int, scale: float, counts: list[float]) ->
     with torch.no_grad():
         for p in list(gen.parameters()) + list(critic.parameters()):
             p.fill_(scale)
-    metrics = report_metrics(partition_id=pid, num_partitions=agg.num_partitions, counts=np.array(counts))
+    metrics = report_metrics(
+        partition_id=pid, num_partitions=agg.num_partitions, counts=np.array(counts)
+    )
     return Reply(partition_id=pid, arrays=agg.design.upload(gen, critic), metrics=metrics)
 
 
@@ -98,7 +103,9 @@ def test_merge_does_not_depend_on_arrival_order() -> None:
     states = []
     for order in ((0, 1, 2), (2, 0, 1)):
         agg, _ = _aggregator("client-conditional")
-        replies = {p: _fake_reply(agg, p, 0.1 * (p + 1), [100, 10 if p == 0 else 0]) for p in range(3)}
+        replies = {
+            p: _fake_reply(agg, p, 0.1 * (p + 1), [100, 10 if p == 0 else 0]) for p in range(3)
+        }
         agg.aggregate(1, [replies[p] for p in order])
         states.append({k: v.clone() for k, v in agg.generator.state_dict().items()})
     for k in states[0]:
@@ -108,7 +115,13 @@ def test_merge_does_not_depend_on_arrival_order() -> None:
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [
-        (lambda r: {**r.arrays, next(iter(r.arrays)): np.full_like(next(iter(r.arrays.values())), np.nan)}, "NaN"),
+        (
+            lambda r: {
+                **r.arrays,
+                next(iter(r.arrays)): np.full_like(next(iter(r.arrays.values())), np.nan),
+            },
+            "NaN",
+        ),
         (lambda r: {k: v for i, (k, v) in enumerate(r.arrays.items()) if i}, "missing"),
         (lambda r: {**r.arrays, "g/layers.0.weight": np.zeros((2, 2), np.float32)}, "shape"),
     ],

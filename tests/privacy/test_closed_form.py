@@ -76,7 +76,7 @@ def test_weighted_rows_closed_form_equals_vmap(num_labels: int) -> None:
     torch.manual_seed(3)
     _, critic = build_models((2,), kind="mlp", hidden=16, num_labels=num_labels)
     critic = critic.double()
-    real, fake, eps, groups, labels = _inputs((2,), 24, num_labels, seed=7)
+    real, fake, eps, _, labels = _inputs((2,), 24, num_labels, seed=7)
     g = torch.Generator().manual_seed(1)
     coef = tuple(torch.rand(24, generator=g, dtype=torch.float64) for _ in range(3))
     layers = mlp_layers(critic)

@@ -131,7 +131,9 @@ def test_weighted_private_step_equals_weighted_objective() -> None:
     real, fake = torch.randn(b, 2, generator=g), torch.randn(b, 2, generator=g)
     groups = torch.tensor([0] * 12 + [1] * 4)
     w, lam = torch.tensor([0.3, 0.7]), torch.tensor([2.0, 5.0])
-    rw = row_weights(groups, num_groups=2, group_weights=w, paired=True, lambdas=lam, balance="group")
+    rw = row_weights(
+        groups, num_groups=2, group_weights=w, paired=True, lambdas=lam, balance="group"
+    )
     pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
                              sample_size=10 * b, batch_size=b, max_grad_norm=1e9, noise_multiplier=0.0)  # fmt: skip
     pc.step(real, fake, weights=rw, rng=torch.Generator().manual_seed(9))

@@ -63,7 +63,9 @@ def test_stratified_batches_hold_every_group() -> None:
     from fedgan.training import BatchSampler
 
     data = _data()
-    s = BatchSampler(data, batch_size=40, sampling="stratified", rng=torch.Generator().manual_seed(0))
+    s = BatchSampler(
+        data, batch_size=40, sampling="stratified", rng=torch.Generator().manual_seed(0)
+    )
     idx = s.indices()
     counts = torch.bincount(data.groups[idx], minlength=2)
     assert counts.tolist() == [40, 40]  # batch-size rows of each group, however rare
