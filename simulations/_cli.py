@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shlex
+import re
 import tomllib
 from collections.abc import Mapping
 from typing import Any
@@ -25,24 +25,36 @@ def parse_run_config(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
     if isinstance(text, Mapping):
         return dict(text)
     out: dict[str, Any] = {}
-    for pair in shlex.split(text, posix=False):
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise RunConfigError(f"run-config item {pair!r} is not key=value")
+    leftover = _PAIR.sub(" ", text).split()
+    if leftover:
+        raise RunConfigError(f"run-config item {leftover[0]!r} is not key=value")
+    for key, value in _PAIR.findall(text):
         try:
-            out[key.strip()] = tomllib.loads(f"v = {value}")["v"]
+            out[key] = tomllib.loads(f"v = {value}")["v"]
         except tomllib.TOMLDecodeError:
+            hint = f'{key}="..."'
             raise RunConfigError(
-                f'run-config value of {key!r} is not a TOML value: {value!r} (quote text: {key}="...")'
+                f"run-config value of {key!r} is not a TOML value: {value!r} (quote text: {hint})"
             ) from None
     return out
+
+
+# Flower's own pattern (flwr.common.config.parse_config_args): a quoted value holds no quote
+# of its kind, so text is rendered as a TOML basic string, or a literal one if it holds '"'.
+_PAIR = re.compile(r"(\S+?)=('[^']*'|\"[^\"]*\"|\S+)")
 
 
 def _render(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if '"' not in value and "\\" not in value:
+            return f'"{value}"'
+        if "'" not in value:
+            return f"'{value}'"
+        raise RunConfigError(
+            f"run-config text {value!r} holds both quote characters; Flower cannot pass it"
+        )
     return repr(value)
 
 

@@ -1,4 +1,4 @@
-"""The ``flwr run`` launcher's retry and failure reporting (no Flower process started)."""
+"""The ``flwr run`` launcher: checks before starting, retries, failure details (no Flower started)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from fedgan.config import RunConfigError
 from simulations import flower
 
 
-def _fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes: list[tuple[int, str]]) -> list[Path]:
+def _fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes: list[tuple[int, str, int]]) -> list[Path]:
     homes: list[Path] = []
 
-    def fake(**kw: object) -> tuple[int, str]:
+    def fake(**kw: object) -> tuple[int, str, int]:
         homes.append(Path(str(kw["home"])))
         return outcomes[len(homes) - 1]
 
@@ -21,31 +22,70 @@ def _fake_runs(monkeypatch: pytest.MonkeyPatch, outcomes: list[tuple[int, str]])
     return homes
 
 
-def test_heartbeat_failure_is_retried_in_a_fresh_home(
+def _cfg(tmp_path: Path) -> dict[str, object]:
+    return {"output-dir": str(tmp_path / "out")}
+
+
+def test_heartbeat_failure_before_any_round_is_retried_in_a_fresh_home(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    homes = _fake_runs(monkeypatch, [(1, "No heartbeat received from the task"), (0, "")])
-    assert flower.run_flower(home=tmp_path, retries=2) == 0
+    homes = _fake_runs(monkeypatch, [(1, "No heartbeat received from the task", 0), (0, "", 40)])
+    assert flower.run_flower(run_config=_cfg(tmp_path), home=tmp_path, retries=2) == 0
     assert len(homes) == 2 and homes[0] != homes[1]
 
 
+def test_a_server_that_died_mid_run_is_not_restarted_silently(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    homes = _fake_runs(monkeypatch, [(1, flower.HEARTBEAT_FAILURE, 3), (0, "", 40)])
+    assert flower.run_flower(run_config=_cfg(tmp_path), home=tmp_path) == 1
+    assert len(homes) == 1
+
+
 def test_other_failures_are_not_retried(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    homes = _fake_runs(monkeypatch, [(1, "ServerApp raised ValueError"), (0, "")])
-    assert flower.run_flower(home=tmp_path) == 1
+    homes = _fake_runs(monkeypatch, [(1, "ServerApp raised ValueError", 0), (0, "", 0)])
+    assert flower.run_flower(run_config=_cfg(tmp_path), home=tmp_path) == 1
     assert len(homes) == 1
 
 
 def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    homes = _fake_runs(monkeypatch, [(1, flower.HEARTBEAT_FAILURE)] * 5)
-    assert flower.run_flower(home=tmp_path, retries=1) == 1
+    homes = _fake_runs(monkeypatch, [(1, flower.HEARTBEAT_FAILURE, 0)] * 5)
+    assert flower.run_flower(run_config=_cfg(tmp_path), home=tmp_path, retries=1) == 1
     assert len(homes) == 2
 
 
-def test_bad_arguments_are_named(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="retries"):
-        flower.run_flower(home=tmp_path, retries=-1)
-    with pytest.raises(ValueError, match="num_supernodes"):
-        flower.run_flower(home=tmp_path, num_supernodes=0)
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"retries": -1}, ValueError, "retries"),
+        ({"num_supernodes": 0}, ValueError, "num_supernodes"),
+        ({"run_config": {"num-rounds": 3}}, RunConfigError, "num-rounds"),
+        ({"run_config": "seed=-5"}, RunConfigError, "seed"),
+        ({"run_config": "scenario=ring"}, RunConfigError, "scenario"),
+        (
+            {"run_config": {"min-nodes": 6}, "num_supernodes": 5},
+            ValueError,
+            r"min-nodes=6.*5 SuperNodes",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kwargs: dict, exc: type, match: str
+) -> None:
+    homes = _fake_runs(monkeypatch, [(0, "", 1)])
+    with pytest.raises(exc, match=match):
+        flower.run_flower(home=tmp_path, **kwargs)
+    assert homes == []
+
+
+def test_unwritable_output_is_refused_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    homes = _fake_runs(monkeypatch, [(0, "", 1)])
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(PermissionError, match="output-dir"):
+        flower.run_flower(run_config={"output-dir": str(tmp_path / "taken")}, home=tmp_path)
+    assert homes == []
 
 
 def test_failure_details_reads_the_runs_own_failed_task(tmp_path: Path) -> None:

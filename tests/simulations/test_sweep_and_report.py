@@ -1,50 +1,62 @@
-"""The sweep runner and the fairness report on tiny real runs."""
+"""The sweep runner and the fairness report on tiny real runs; bad folders refused."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from simulations.report import RunFolderError, build_report
+from simulations.report import RunFolderError, build_report, collapse_weights
 from simulations.run import load_sweep, markdown_summary, run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "simulations" / "scenarios" / "smoke.toml"
 
 
 @pytest.mark.slow
 def test_smoke_sweep_then_report(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
-    table = run_sweep(ROOT / "simulations" / "scenarios" / "smoke.toml", out, timeout=400)
-    assert set(table["variant"]) == {"size", "central"}
+    table = run_sweep(SMOKE, out, timeout=400)
+    assert set(table["variant"]) == {"conditional", "private", "central"}
     assert set(table["group"]) == {0, 1} and (table["round"] == 2).all()
-    assert {"setting_aggregation", "setting_mode", "seed"} <= set(table.columns)
+    assert {"setting_federation", "setting_mode", "seed", "learned", "wall_seconds"} <= set(
+        table.columns
+    )
     md = markdown_summary(table)
-    assert "group 1 modes (of 2)" in md and "reverse KL" in md and md.count("\n") == 3
+    assert "modes held (of 8)" in md and "reverse KL" in md and md.count("\n") == 4
+    # every federated run's verdict compares with the sweep's centralised run of its seed
+    assert "Centralised reference" in (out / "conditional" / "seed0" / "verdict.txt").read_text()
     summary = pd.read_csv(out / "summary.csv")
-    assert len(summary) == 4 and "overall_modes_mean" in summary
-    report = build_report([out / "size" / "seed0", out / "central" / "seed0"], tmp_path / "report")
+    assert len(summary) == 6 and "overall_hq_mean" in summary
+    report = build_report(
+        [out / "conditional" / "seed0", out / "central" / "seed0"], tmp_path / "report"
+    )
     text = report.read_text()
     for section in (
-        "Per round × group",
-        "bootstrap CI",
-        "Aggregation weight per client",
-        "Final round, all runs",
+        "## Verdicts",
+        "## Definitions",
+        "95% bootstrap CI",
+        "difference",
+        "Aggregation weight",
     ):
-        assert section in text
+        assert section in text, section
     pngs = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
-    assert pngs == [
-        "run0_coverage.png",
-        "run0_scatter.png",
-        "run0_weights.png",
-        "run1_coverage.png",
-        "run1_scatter.png",
-    ]
+    assert pngs == ["run0_mass.png", "run0_rounds.png", "run0_scatter.png",
+                    "run1_mass.png", "run1_rounds.png", "run1_scatter.png"]  # fmt: skip
     assert all((tmp_path / "report" / p).stat().st_size > 1000 for p in pngs)
-    # a second call reuses the finished runs
-    again = run_sweep(ROOT / "simulations" / "scenarios" / "smoke.toml", out, timeout=5)
+    # a second call reuses the finished runs; a changed setting reruns only that run
+    again = run_sweep(SMOKE, out, timeout=5)
     assert len(again) == len(table)
+    cfg = out / "central" / "seed0" / "config.json"
+    changed = json.loads(cfg.read_text()) | {"num-server-rounds": 1}
+    cfg.write_text(json.dumps(changed))
+    from simulations.run import _finished
+
+    assert not _finished(out / "central" / "seed0", {"scenario": "ring8-minority", "num-server-rounds": 2,
+                                                       "generator-steps": 3, "batch-size": 32, "hidden": 32,
+                                                       "eval-samples": 400, "seed": 0})  # fmt: skip
 
 
 def test_report_rejects_missing_or_malformed_folder(tmp_path: Path) -> None:
@@ -55,16 +67,35 @@ def test_report_rejects_missing_or_malformed_folder(tmp_path: Path) -> None:
     (bad / "metrics.csv").write_text("a,b\n1,2\n")
     with pytest.raises(RunFolderError, match=r"config\.json"):
         build_report([bad], tmp_path / "r")
-    (bad / "config.json").write_text("{}")
+    (bad / "config.json").write_text('{"scenario": "ring8-minority", "scenario-spec": {}}')
     with pytest.raises(RunFolderError, match="round"):
         build_report([bad], tmp_path / "r")
+    (bad / "metrics.csv").write_text("round,group,hq\n0,0,0.5\n1,0")
+    with pytest.raises(RunFolderError, match=r"metrics\.csv, line 3"):
+        build_report([bad], tmp_path / "r")
+    (bad / "metrics.csv").write_text("round,group,hq\n")
+    with pytest.raises(RunFolderError, match="no rows"):
+        build_report([bad], tmp_path / "r")
+    (bad / "metrics.csv").write_text("")
+    with pytest.raises(RunFolderError, match="empty"):
+        build_report([bad], tmp_path / "r")
     assert not (tmp_path / "r").exists()  # nothing written for a bad input
+
+
+def test_weights_collapse_to_the_rounds_where_they_change() -> None:
+    w = pd.DataFrame({"round": [1, 1, 2, 2, 3, 3, 4, 4], "partition_id": [0, 1] * 4,
+                      "weight": [0.5, 0.5, 0.5, 0.5, 0.7, 0.3, 0.7, 0.3]})  # fmt: skip
+    c = collapse_weights(w)
+    assert c.index.tolist() == ["1–2", "3–4"] and c["client 0"].tolist() == [0.5, 0.7]
 
 
 def test_sweep_file_validated_before_running(tmp_path: Path) -> None:
     f = tmp_path / "s.toml"
     f.write_text('name = "x"\nseeds = [0]\n[[variants]]\nlabel = "v"\naggregation = "median"\n')
     with pytest.raises(ValueError, match="aggregation"):
+        load_sweep(f)
+    f.write_text('name = "x"\nseeds = [0]\n[[variants]]\nlabel = "v"\nmode = "cloud"\n')
+    with pytest.raises(ValueError, match="mode"):
         load_sweep(f)
     with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
         load_sweep(tmp_path / "nope.toml")
