@@ -72,6 +72,7 @@ class RunConfig:
     model: ModelKind = "mlp"
     latent_dim: int = 8
     hidden: int = 128
+    generator_activation: Literal["relu", "leaky-relu"] = "relu"
     standardise: bool = True
     conditioning: Literal["", "none", "group", "mode"] = ""
     alpha: float = 0.0

@@ -19,13 +19,24 @@ the fixed buffers ``data_shift`` and ``data_scale`` (the data's standardisation)
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
 from fedgan.choices import MODEL_KINDS, ModelKind, allowed
 
-__all__ = ["Critic", "Generator", "ModelKind", "SourceLinear", "build_models"]
+__all__ = [
+    "Critic",
+    "Generator",
+    "GeneratorActivation",
+    "ModelKind",
+    "SourceLinear",
+    "build_models",
+]
+
+GeneratorActivation = Literal["relu", "leaky-relu"]
+_ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
 
 
 def _check_sizes(**sizes: int) -> None:
@@ -86,6 +97,8 @@ class Generator(nn.Module):
         Width of the MLP layers or base channels of the conv net.
     depth : int
         Number of hidden MLP layers (MLP only).
+    activation : {"relu", "leaky-relu"}
+        Hidden activation of the MLP (LeakyReLU with slope 0.2).
     """
 
     def __init__(
@@ -99,6 +112,7 @@ class Generator(nn.Module):
         kind: ModelKind = "mlp",
         hidden: int = 128,
         depth: int = 3,
+        activation: GeneratorActivation = "relu",
     ) -> None:
         super().__init__()
         _check_sizes(
@@ -110,10 +124,13 @@ class Generator(nn.Module):
                 f"source_layers must be 0, or at most depth + 1 = {depth + 1} with an MLP "
                 f"and num_sources > 0; got {source_layers} ({kind}, {num_sources} sources)"
             )
+        if activation not in _ACTIVATIONS:
+            raise ValueError(allowed("activation", activation, tuple(_ACTIVATIONS)))
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
         self.num_labels = num_labels
         self.num_sources = num_sources
+        self.activation = _ACTIVATIONS[activation]
         self.embed = nn.Embedding(num_labels, latent_dim) if num_labels else None
         self.source_embed = nn.Embedding(num_sources, latent_dim) if num_sources else None
         in_dim = latent_dim * (1 + bool(num_labels) + bool(num_sources))
@@ -156,7 +173,7 @@ class Generator(nn.Module):
         for i, layer in enumerate(self.layers):
             h = layer(h, sources) if isinstance(layer, SourceLinear) else layer(h)
             if i < last:
-                h = torch.relu(h)
+                h = self.activation(h)
         return h.view(z.shape[0], *self.data_shape)
 
     def set_standardisation(self, shift: Tensor, scale: float) -> None:
@@ -291,6 +308,7 @@ def build_models(
     latent_dim: int = 8,
     hidden: int = 128,
     depth: int = 3,
+    generator_activation: GeneratorActivation = "relu",
 ) -> tuple[Generator, Critic]:
     """Build a matching generator/critic pair.
 
@@ -308,6 +326,8 @@ def build_models(
         Sources of a client-conditional generator, see :class:`Generator`.
     latent_dim, hidden, depth : int
         Sizes, see :class:`Generator`.
+    generator_activation : {"relu", "leaky-relu"}
+        The generator's hidden activation (the critic's is LeakyReLU(0.2)).
 
     Returns
     -------
@@ -318,6 +338,7 @@ def build_models(
     g = Generator(
         data_shape, latent_dim=latent_dim, num_labels=num_labels, num_sources=num_sources,
         source_layers=source_layers, kind=kind, hidden=hidden, depth=depth,
+        activation=generator_activation,
     )  # fmt: skip
     c = Critic(
         data_shape,

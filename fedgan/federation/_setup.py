@@ -39,6 +39,7 @@ def make_models(
             num_sources=design.num_sources(scenario.num_groups, num_partitions),
             source_layers=config.source_layers if design.per_source else 0,
             latent_dim=config.latent_dim, hidden=config.hidden,
+            generator_activation=config.generator_activation,
         )  # fmt: skip
     shift, scale = (
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
