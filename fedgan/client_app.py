@@ -49,10 +49,11 @@ def train(msg: Message, context: Context) -> Message:
     config, pid, k = _setup(context)
     kept = context.state.array_records
     saved = from_record(kept[STATE_KEY]) if STATE_KEY in kept else None
+    sent = msg.content.config_records["config"]
     result = client_round(
-        config, partition_id=pid, num_partitions=k,
-        server_round=int(msg.content.config_records["config"]["server-round"]),  # type: ignore[arg-type]
+        config, partition_id=pid, num_partitions=k, server_round=int(sent["server-round"]),  # type: ignore[arg-type]
         download=from_record(msg.content.array_records["arrays"]), saved=saved,
+        resumed_from=int(sent.get("resumed-from", 0)),  # type: ignore[arg-type]
     )  # fmt: skip
     context.state[STATE_KEY] = to_record(result.state)
     metrics = MetricRecord(result.metrics)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args, get_origin
 from fedgan._checks import FieldError
 from fedgan.choices import Aggregation, DPMode, Federation, GroupWeightingName, ModelKind
 from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
+from fedgan.losses import GroupWeighting
 from fedgan.privacy import PrivacySettings
 from fedgan.training import BatchSampling, TrainConfig
 
@@ -60,13 +61,17 @@ class RunConfig:
     gp_balance: Literal["group", "sample"] = _T.gp_balance
     gp_every: int = _T.gp_every
     gp_fraction: float = _T.gp_fraction
-    group_weighting: GroupWeightingName = "proportional"
+    group_weighting: Literal[
+        "auto", "proportional", "uniform", "inverse-frequency", "group-dro"
+    ] = "auto"
     dro_step: float = _T.dro_step
     lr_g: float = _T.lr_g
     lr_d: float = _T.lr_d
     lr_final: float = _T.lr_final
     source_layers: int = 4
     aggregation: Aggregation = "group-balanced"
+    aggregation_rule: Literal["mean", "trimmed-mean", "median"] = "mean"
+    update_norm_limit: float = 10.0
     beta: float = 1.0
     target_share: str = ""
     model: ModelKind = "mlp"
@@ -87,6 +92,8 @@ class RunConfig:
     reference_dir: str = ""
     min_nodes: int = 2
     fraction_train: float = 1.0
+    resume: bool = False
+    fail_rate: float = 0.0
     dp: DPMode = "off"
     noise_multiplier: float = 1.0
     target_epsilon: float = 0.0
@@ -138,6 +145,12 @@ class RunConfig:
             _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
             _check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
+        _check(
+            self.update_norm_limit >= 0,
+            "update_norm_limit",
+            f"must be >= 0 (0: off), got {self.update_norm_limit}",
+        )
+        _check(0 <= self.fail_rate < 1, "fail_rate", f"must be in [0, 1), got {self.fail_rate}")
         for name in ("beta", "fraction_train"):
             v = getattr(self, name)
             _check(
@@ -158,9 +171,9 @@ class RunConfig:
         )
         self.target_shares()
         with _renamed():
-            object.__setattr__(self, "_train", self._build_train_config())
-            object.__setattr__(self, "_privacy", self._build_privacy())
             spec = self.scenario_spec()
+            object.__setattr__(self, "_train", self._build_train_config(spec))
+            object.__setattr__(self, "_privacy", self._build_privacy())
         self._check_combinations(spec)
 
     def _check_combinations(self, spec: ScenarioSpec) -> None:
@@ -193,9 +206,26 @@ class RunConfig:
             "must be 0 with model = 'conv' (only MLP layers can be per source)",
         )
 
-    def _build_train_config(self) -> TrainConfig:
-        names = {f.name for f in dataclasses.fields(TrainConfig)} - {"betas"}
-        return TrainConfig(**{n: getattr(self, n) for n in names})
+    def _build_train_config(self, spec: ScenarioSpec) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(TrainConfig)} - {"betas", "group_weighting"}
+        return TrainConfig(
+            **{n: getattr(self, n) for n in names},
+            group_weighting=GroupWeighting(self.loss_weighting(spec)),
+        )
+
+    def loss_weighting(self, spec: ScenarioSpec | None = None) -> GroupWeightingName:
+        """``group-weighting`` as training uses it.
+
+        ``auto`` is ``uniform`` when generated rows are made for a group (client-conditional,
+        or a conditional scenario): each group's term then has its own minimiser and equal
+        weights train them alike. Otherwise it is ``proportional``, because other weights
+        would move the learned mixture off the real one.
+        """
+        if self.group_weighting != "auto":
+            return self.group_weighting
+        conditioning = (spec or self.scenario_spec()).conditioning.value
+        paired = self.federation == "client-conditional" or conditioning != "none"
+        return "uniform" if paired else "proportional"
 
     def _build_privacy(self) -> PrivacySettings:
         return PrivacySettings(

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine
+from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints
 from fedgan.results import check_writable, write_run
 from strategies import FederatedGAN
 
@@ -56,6 +56,7 @@ def main(grid: Grid, context: Context) -> None:
     nodes = pd.DataFrame(sorted(strategy.nodes.items()), columns=["partition_id", "node_id"])
     files.extra["nodes.csv"] = nodes.to_csv(index=False)
     out = write_run(config.output_path, files)
+    clear_checkpoints(config)
     print(f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()}", flush=True)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine, run_in_process
+from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
 from fedgan.results import config_fingerprint, write_run
 from simulations._cli import parse_run_config
 
@@ -46,6 +46,7 @@ def run_centralised(config: RunConfig, *, verbose: bool = True) -> Path:
     run = run_in_process(plain, pooled=True, on_round=_printer if verbose else None)
     files = run.files(mode="centralised")
     out = write_run(config.output_path, files)
+    clear_checkpoints(config)
     if verbose:
         print(f"\n{files.verdict.text()}\n[centralised] results written to {out.resolve()}")
     return out

@@ -117,6 +117,9 @@ def run_flower(
                 deadline=deadline, home=base if attempt == 0 else base / f"retry{attempt}",
                 app=app, stream=stream, timeout=timeout, out=config.output_path,
             )  # fmt: skip
+            if rc != 0 and rounds:
+                print(f"{PREFIX} the run stopped after {rounds} round(s); its checkpoint is kept: "
+                      "run again with resume=true to continue", flush=True)  # fmt: skip
             if rc == 0 or HEARTBEAT_FAILURE not in details or rounds or attempt == retries:
                 return rc
             print(f"{PREFIX} Flower dropped the run before its first round ({details}); "

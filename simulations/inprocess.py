@@ -13,7 +13,7 @@ import argparse
 
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine, run_in_process
+from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
 from fedgan.results import write_run
 from simulations._cli import parse_run_config
 
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     run = run_in_process(config, num_partitions=args.num_partitions, on_round=_printer)
     files = run.files(mode="federated")
     out = write_run(config.output_path, files)
+    clear_checkpoints(config)
     print(
         f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()} ({run.elapsed:.0f} s)"
     )

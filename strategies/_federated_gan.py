@@ -96,6 +96,7 @@ class FederatedGAN(Strategy):
     ) -> Iterable[Message]:
         """One message per sampled partition's node, carrying the shared weights."""
         config["server-round"] = server_round
+        config["resumed-from"] = self.run.resumed_from if self.run is not None else 0
         content = RecordDict({"arrays": arrays, "config": config})
         chosen = sample_partitions(self.config, server_round, list(self.nodes))
         return [
@@ -133,10 +134,10 @@ class FederatedGAN(Strategy):
     ) -> Result:  # fmt: skip
         """Handshake, then ``num-server-rounds`` rounds; the run is left in :attr:`run`."""
         self.run = FederatedRun.build(self.config, hellos=self.handshake(grid))
-        self.run.evaluate(0, force=True)
+        first = self.run.begin()
         result = Result()
         arrays = to_record(self.run.aggregator.download())
-        for rnd in range(1, (num_rounds or self.config.num_server_rounds) + 1):
+        for rnd in range(first, (num_rounds or self.config.num_server_rounds) + 1):
             messages = self.configure_train(rnd, arrays, ConfigRecord(), grid)
             replies = grid.send_and_receive(messages, timeout=timeout or self.timeout)
             new, metrics = self.aggregate_train(rnd, replies)

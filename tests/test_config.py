@@ -77,3 +77,29 @@ def test_minority_partitions_checked_against_real_client_count() -> None:
     assert cfg.scenario_spec(10).minority_partitions == 6
     with pytest.raises(ValueError, match="minority_partitions"):
         cfg.scenario_spec(5)
+
+
+def test_auto_loss_weighting_follows_whether_rows_are_generated_per_group() -> None:
+    assert RunConfig().train.group_weighting == "uniform"  # client-conditional: per group
+    assert RunConfig(federation="shared-critic").train.group_weighting == "proportional"
+    assert (
+        RunConfig(federation="shared-critic", conditioning="group").train.group_weighting
+        == "uniform"
+    )
+    assert (
+        RunConfig(group_weighting="inverse-frequency").train.group_weighting == "inverse-frequency"
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "key"),
+    [
+        ({"aggregation-rule": "mode"}, "aggregation-rule"),
+        ({"update-norm-limit": -1.0}, "update-norm-limit"),
+        ({"fail-rate": 1.0}, "fail-rate"),
+        ({"resume": 1}, "resume"),
+    ],
+)
+def test_reliability_keys_are_checked(values: dict, key: str) -> None:
+    with pytest.raises(RunConfigError, match=key):
+        RunConfig.from_mapping(values)

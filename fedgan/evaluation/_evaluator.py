@@ -124,6 +124,17 @@ class Evaluator:
                     flat[f"group/{g}/{col}"] = float(r[col])
         return flat
 
+    def state(self) -> dict[str, Any]:
+        """Rows and last samples, for a checkpoint."""
+        last = None if self.last_samples is None else self.last_samples.tolist()
+        return {"rows": self.rows, "last_samples": last}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put back what :meth:`state` saved."""
+        self.rows = list(state["rows"])
+        last = state["last_samples"]
+        self.last_samples = None if last is None else np.asarray(last, dtype=np.float64)
+
     def table(self) -> pd.DataFrame:
         """The tidy evaluation table: one row per round × group, fixed column order."""
         frame = pd.DataFrame(self.rows)

@@ -9,7 +9,14 @@ whether a non-IID federation learns the mixture of its clients' data at all.
 :func:`client_weights` gives the aggregation weights.
 """
 
-from fedgan.federation._client import ClientRoundResult, client_hello, client_round
+from fedgan.federation._checkpoint import checkpoint_dir
+from fedgan.federation._checkpoint import clear as clear_checkpoints
+from fedgan.federation._client import (
+    ClientRoundResult,
+    SimulatedFailure,
+    client_hello,
+    client_round,
+)
 from fedgan.federation._designs import (
     DESIGNS,
     ClientConditional,
@@ -35,6 +42,9 @@ __all__ = [
     "RoundLine",
     "RoundOutcome",
     "SharedCritic",
+    "SimulatedFailure",
+    "checkpoint_dir",
+    "clear_checkpoints",
     "client_data",
     "client_hello",
     "client_round",

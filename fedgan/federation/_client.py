@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from fedgan.config import RunConfig
+from fedgan.federation._checkpoint import load_client, save_client
 from fedgan.federation._client_state import (
     epsilon_spent,
     restore_state,
@@ -68,6 +69,7 @@ def client_round(
     download: Mapping[str, np.ndarray],
     saved: Mapping[str, np.ndarray] | None,
     pooled: bool = False,
+    resumed_from: int = 0,
 ) -> ClientRoundResult:
     """Train this client's round and build its reply.
 
@@ -85,11 +87,25 @@ def client_round(
         The state this client kept from its last round (``None`` the first time).
     pooled : bool
         Hold every row of the scenario (the centralised reference: one client).
+    resumed_from : int
+        The round the server resumed after; with no ``saved`` state the client takes back
+        its checkpoint from a round no later than that.
+
+    Raises
+    ------
+    SimulatedFailure
+        On the rounds ``fail-rate`` picks (chaos testing).
 
     Returns
     -------
     ClientRoundResult
     """
+    if config.fail_rate and _draw(config.seed, server_round, partition_id) < config.fail_rate:
+        raise SimulatedFailure(
+            f"partition {partition_id}, round {server_round}: failure injected by fail-rate"
+        )
+    if saved is None and resumed_from > 0:
+        saved = load_client(config, partition_id, resumed_from)
     design = design_for(config.federation)
     device = resolve_device(config.device)
     scenario, data = client_data(
@@ -138,8 +154,20 @@ def client_round(
         scalars={"critic-steps": state.steps, "generator-steps": state.generator_steps,
                  "loss-d": stats.loss_d, "loss-g": stats.loss_g, "privacy/epsilon": epsilon_spent(state)},
     )  # fmt: skip
-    return ClientRoundResult(
-        arrays=design.upload(generator, critic),
-        metrics=metrics,
-        state=save_state(state, generator, design),
-    )
+    kept = save_state(state, generator, design)
+    try:
+        save_client(config, partition_id, server_round, kept)
+    except OSError as err:  # a node that cannot write its checkpoint still trains
+        log.warning(
+            "client %d: checkpoint not written (%s); a resumed run restarts it", partition_id, err
+        )
+    return ClientRoundResult(arrays=design.upload(generator, critic), metrics=metrics, state=kept)
+
+
+class SimulatedFailure(RuntimeError):
+    """A client failure injected by ``fail-rate`` (chaos testing)."""
+
+
+def _draw(seed: int, server_round: int, partition_id: int) -> float:
+    """A uniform number fixed by (seed, round, client): which rounds fail is reproducible."""
+    return float(np.random.default_rng([seed, server_round, partition_id, 7]).random())

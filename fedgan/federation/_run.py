@@ -8,6 +8,8 @@ same files whichever drives it.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +22,7 @@ import pandas as pd
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.evaluation import Evaluator, verdict
+from fedgan.federation._checkpoint import checkpoint_dir, load_server, save_server, tables_to_text
 from fedgan.federation._client import client_hello, client_round
 from fedgan.federation._designs import FederationDesign, design_for
 from fedgan.federation._server import Aggregator, Reply, RoundOutcome
@@ -29,6 +32,8 @@ from fedgan.results import RunFiles, run_settings, samples_frame
 from fedgan.training import resolve_device
 
 __all__ = ["FederatedRun", "RoundLine", "run_in_process", "sample_partitions"]
+
+log = logging.getLogger("fedgan")
 
 
 def sample_partitions(config: RunConfig, server_round: int, partitions: list[int]) -> list[int]:
@@ -66,6 +71,7 @@ class FederatedRun:
     num_partitions: int
     started: float = field(default_factory=time.perf_counter)
     lines: list[RoundLine] = field(default_factory=list)
+    resumed_from: int = 0
 
     @classmethod
     def build(cls, config: RunConfig, *, hellos: Sequence[Mapping[str, object]]) -> FederatedRun:
@@ -104,6 +110,25 @@ class FederatedRun:
         )
         return cls(config, design, scenario, aggregator, evaluator, k)
 
+    def begin(self) -> int:
+        """Score the untrained generator, or (``resume``) restore the last checkpoint.
+
+        Returns the first round to run.
+        """
+        state = load_server(self.config) if self.config.resume else None
+        if state is None:
+            if self.config.resume:
+                log.warning(
+                    "resume: no checkpoint in %s; starting at round 1", checkpoint_dir(self.config)
+                )
+            self.evaluate(0, force=True)
+            return 1
+        self.aggregator.restore(state["aggregator"])
+        self.evaluator.restore(json.loads(state["evaluator"]))
+        self.resumed_from = int(state["round"])
+        log.info("resume: continuing after round %d", self.resumed_from)
+        return self.resumed_from + 1
+
     def evaluate(self, server_round: int, *, force: bool = False) -> dict[str, float]:
         """Score the generator if this round is due (``eval-every``, the last, or ``force``)."""
         last = server_round == self.config.num_server_rounds
@@ -119,9 +144,24 @@ class FederatedRun:
         """Aggregate the round's replies, evaluate, and record the line."""
         outcome = self.aggregator.aggregate(server_round, replies)
         metrics = self.evaluate(server_round)
+        save_server(self.config, server_round, {
+            "aggregator": self.aggregator.state(),
+            "evaluator": tables_to_text(self.evaluator.state()),
+        })  # fmt: skip
         line = RoundLine(server_round, outcome, metrics, time.perf_counter() - self.started)
         self.lines.append(line)
         return line
+
+    def check_trained(self) -> None:
+        """Raise ``RuntimeError`` saying why if no client update was ever merged."""
+        if self.aggregator.weight_log:
+            return
+        log_rows = self.aggregator.client_log
+        reasons = sorted({f"{r['status']}: {r['reason']}" for r in log_rows if r.get("reason")})
+        raise RuntimeError(
+            f"no client update was merged in any of the {self.config.num_server_rounds} rounds, "
+            f"so the generator is untrained; replies: {'; '.join(reasons[:5]) or 'none arrived'}"
+        )
 
     @property
     def elapsed(self) -> float:
@@ -141,7 +181,14 @@ class FederatedRun:
         return {k: v.detach().cpu() for k, v in self.aggregator.generator.state_dict().items()}
 
     def files(self, *, mode: str, reference: pd.DataFrame | None = None) -> RunFiles:
-        """Everything the run writes, with its verdict (``mode``: federated or centralised)."""
+        """Everything the run writes, with its verdict (``mode``: federated or centralised).
+
+        Raises
+        ------
+        RuntimeError
+            If the generator was never updated (nothing to write but an untrained model).
+        """
+        self.check_trained()
         tables = self.tables()
         design = "centralised" if mode == "centralised" else self.config.federation
         last = int(tables["metrics"]["round"].max())
@@ -195,16 +242,27 @@ def run_in_process(
         client_hello(config, partition_id=p, num_partitions=k, pooled=pooled) for p in range(k)
     ]
     run = FederatedRun.build(config, hellos=hellos)
-    run.evaluate(0, force=True)
+    first = run.begin()
     states: dict[int, dict[str, np.ndarray] | None] = dict.fromkeys(range(k))
-    for rnd in range(1, config.num_server_rounds + 1):
+    for rnd in range(first, config.num_server_rounds + 1):
         download = run.aggregator.download()
         replies = []
         for pid in sample_partitions(config, rnd, list(range(k))):
-            res = client_round(
-                config, partition_id=pid, num_partitions=k, server_round=rnd, download=download,
-                saved=states[pid], pooled=pooled,
-            )  # fmt: skip
+            try:
+                res = client_round(
+                    config, partition_id=pid, num_partitions=k, server_round=rnd, download=download,
+                    saved=states[pid], pooled=pooled, resumed_from=run.resumed_from,
+                )  # fmt: skip
+            except Exception as err:  # a failed client is left out of the round, as in Flower
+                replies.append(
+                    Reply(
+                        partition_id=pid,
+                        arrays={},
+                        metrics={},
+                        error=f"{type(err).__name__}: {err}",
+                    )
+                )
+                continue
             states[pid] = res.state
             replies.append(Reply(partition_id=pid, arrays=res.arrays, metrics=res.metrics))
         line = run.finish_round(rnd, replies)

@@ -8,6 +8,7 @@ before anything else, so the merged model does not depend on arrival order.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ import torch
 
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
-from fedgan.federation._designs import FederationDesign, place_owned
+from fedgan.federation._checkpoint import tables_to_text
+from fedgan.federation._designs import FederationDesign, place_owned, placement
+from fedgan.federation._robust import combine, outlying_updates
 from fedgan.federation._weights import client_weights, group_shares
 from fedgan.models import Critic, Generator
 from fedgan.protocol import (
@@ -164,34 +167,31 @@ class Aggregator:
     def aggregate(self, server_round: int, replies: list[Reply]) -> RoundOutcome:
         """Check, weigh and merge the round's replies (ordered by partition id)."""
         outcome = RoundOutcome()
-        ok: list[tuple[ClientReport, Reply]] = []
-        for reply in sorted(replies, key=lambda r: r.partition_id):
-            report, reason = self._check(reply)
+        checked = [
+            (reply, *self._status(reply)) for reply in sorted(replies, key=lambda r: r.partition_id)
+        ]
+        ok = [
+            (rep, reply) for reply, rep, status, _ in checked if status == "ok" and rep is not None
+        ]
+        norms = [self.update_norm(reply, rep.partition_id) for rep, reply in ok]
+        limit = self.config.update_norm_limit
+        outliers = {ok[i][0].partition_id: norms[i] for i in outlying_updates(norms, limit)}
+        for reply, report, status, reason in checked:
             pid = reply.partition_id
-            status = "ok"
-            if reply.error:
-                status, reason = "failed", reply.error
-            elif report is None:
-                status = "rejected"
-            elif report.status is ReplyStatus.STOPPED:
-                status, reason = "stopped", "privacy budget would be exceeded"
-            elif reason:
-                status = "rejected"
+            if pid in outliers:
+                status, reason = (
+                    "rejected",
+                    f"update norm {outliers[pid]:.3g} is over {limit:g}× the median of the others",
+                )
             row = {"round": server_round, "partition_id": pid, "status": status, "reason": reason}
             outcome.statuses.append(row)
-            metrics = {
-                k: v
-                for k, v in (report.metrics if report is not None else {}).items()
-                if k != "status"
-            }
-            self.client_log.append(row | metrics)
-            if status == "ok" and report is not None:
-                ok.append((report, reply))
-            elif status != "stopped":
+            metrics = report.metrics if report is not None else {}
+            self.client_log.append(row | {k: v for k, v in metrics.items() if k != "status"})
+            if status not in ("ok", "stopped"):
                 log.warning(
                     "round %d: reply of partition %s %s: %s", server_round, pid, status, reason
                 )
-        ok.sort(key=lambda pair: pair[0].partition_id)
+        ok = [(rep, reply) for rep, reply in ok if rep.partition_id not in outliers]
         if not ok:
             return outcome
         counts = np.stack([r.counts for r, _ in ok])
@@ -212,6 +212,17 @@ class Aggregator:
                 | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
             )  # fmt: skip
         return outcome
+
+    def _status(self, reply: Reply) -> tuple[ClientReport | None, str, str]:
+        """The reply's report, its status (ok, failed, rejected, stopped) and the reason."""
+        if reply.error:
+            return None, "failed", reply.error
+        report, reason = self._check(reply)
+        if report is None or reason:
+            return report, "rejected", reason
+        if report.status is ReplyStatus.STOPPED:
+            return report, "stopped", "privacy budget would be exceeded"
+        return report, "ok", ""
 
     def _check(self, reply: Reply) -> tuple[ClientReport | None, str]:
         """The reply's report and why it must be left out ("" if it may be merged)."""
@@ -257,20 +268,60 @@ class Aggregator:
                 return f"array {key!r} holds NaN or inf"
         return ""
 
+    def update_norm(self, reply: Reply, partition_id: int) -> float:
+        """The norm of what a reply would change.
+
+        Its shared arrays against the global ones, its own slices against the ones the
+        server holds for its partition.
+        """
+        current = self.design.download(self.generator, self.critic)
+        params = dict(self.generator.named_parameters())
+        rows = placement(partition_id, self.num_groups)
+        total = 0.0
+        for key, value in reply.arrays.items():
+            if key.startswith(OWNED):
+                old = params[key[len(OWNED) :]].detach()[rows].numpy()
+            else:
+                old = current[key]
+            total += float(np.sum((np.asarray(value, dtype=np.float64) - old) ** 2))
+        return float(np.sqrt(total))
+
     def _merge(self, replies: list[Reply], pids: list[int], w: np.ndarray) -> None:
+        rule = self.config.aggregation_rule
         for prefix, module in ((GENERATOR, self.generator), (CRITIC, self.critic)):
             parts = [unpack(prefix, r.arrays) for r in replies]
             if not parts[0]:
                 continue
-            avg = {}
-            for k in parts[0]:  # float64 sums in partition order: the same bits every run
-                total = torch.zeros_like(parts[0][k], dtype=torch.float64)
-                for wk, p in zip(w, parts):
-                    total += float(wk) * p[k].double()
-                avg[k] = total.to(torch.float32)
-            module.load_state_dict(avg, strict=False)
+            merged = {
+                k: combine([p[k] for p in parts], w, rule).to(torch.float32) for k in parts[0]
+            }
+            module.load_state_dict(merged, strict=False)
         if self.design.per_source:
             table = dict(self.generator.named_parameters())
             with torch.no_grad():
                 for reply, pid in zip(replies, pids):
                     place_owned(table, unpack(OWNED, reply.arrays), pid, self.num_groups)
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """What a resumed run needs: models, who trained, the logs (tensors and text only)."""
+        return {
+            "generator": {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()},
+            "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
+            "trained": sorted(self.trained),
+            "logs": tables_to_text({
+                "weight_log": self.weight_log, "client_log": self.client_log,
+                "last_learned": None if self.last_learned is None else self.last_learned.tolist(),
+            }),
+        }  # fmt: skip
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Put back what :meth:`state` saved."""
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.trained = set(state["trained"])
+        logs = json.loads(state["logs"])
+        self.weight_log, self.client_log = logs["weight_log"], logs["client_log"]
+        self.last_learned = (
+            None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
+        )

@@ -1,0 +1,113 @@
+"""Checkpoints: the server's run after every round, each client's state after it trains.
+
+Both live in a hidden folder beside the results folder, ``.<output-dir name>.checkpoint``,
+written atomically, and go when the run finishes. A run started with ``resume = true``
+continues after the last round the server completed; a client whose Flower state is
+empty (a new run) takes back its newest state from a round the server completed, so the
+resumed run repeats, bit for bit, what the interrupted one would have done.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from fedgan._io import atomic_write
+from fedgan.config import RunConfig
+from fedgan.results import config_fingerprint
+
+__all__ = [
+    "checkpoint_dir",
+    "clear",
+    "load_client",
+    "load_server",
+    "resume_fingerprint",
+    "save_client",
+    "save_server",
+]
+
+_ROUND = re.compile(r"round-(\d+)\.pt$")
+KEEP = 2  # client states kept: the one the server may resume from and the one in flight
+
+
+def checkpoint_dir(config: RunConfig) -> Path:
+    """``<parent>/.<name>.checkpoint`` beside ``output-dir``."""
+    out = config.output_path
+    return out.parent / f".{out.name}.checkpoint"
+
+
+def resume_fingerprint(config: RunConfig) -> str:
+    """What must match to resume: every setting but where results go and the resume switch."""
+    return config_fingerprint({k: v for k, v in config.to_mapping().items() if k != "resume"})
+
+
+def _save(path: Path, obj: object) -> None:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def save_server(config: RunConfig, server_round: int, state: dict[str, Any]) -> Path:
+    """Write the server's state after ``server_round`` (tensors and JSON text only)."""
+    path = checkpoint_dir(config) / "server.pt"
+    _save(path, {"fingerprint": resume_fingerprint(config), "round": server_round} | state)
+    return path
+
+
+def load_server(config: RunConfig) -> dict[str, Any] | None:
+    """The server's last checkpoint of this very run config, or ``None``."""
+    path = checkpoint_dir(config) / "server.pt"
+    if not path.is_file():
+        return None
+    state = torch.load(path, weights_only=True)
+    if state.get("fingerprint") != resume_fingerprint(config):
+        raise ValueError(
+            f"resume: {path} belongs to a run with other settings; remove it or change output-dir"
+        )
+    return dict(state)
+
+
+def save_client(
+    config: RunConfig, partition_id: int, server_round: int, arrays: Mapping[str, np.ndarray]
+) -> None:
+    """Write a client's state after it trained ``server_round``; keep the newest two."""
+    folder = checkpoint_dir(config) / f"client-{partition_id}"
+    _save(
+        folder / f"round-{server_round}.pt",
+        {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()},
+    )
+    rounds = sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := _ROUND.search(p.name)))
+    for _, old in rounds[:-KEEP]:
+        old.unlink(missing_ok=True)
+
+
+def load_client(
+    config: RunConfig, partition_id: int, up_to_round: int
+) -> dict[str, np.ndarray] | None:
+    """A client's newest state from a round ≤ ``up_to_round`` (``None``: it had not trained)."""
+    folder = checkpoint_dir(config) / f"client-{partition_id}"
+    if not folder.is_dir():
+        return None
+    rounds = sorted((int(m.group(1)), p) for p in folder.iterdir() if (m := _ROUND.search(p.name)))
+    usable = [p for r, p in rounds if r <= up_to_round]
+    if not usable:
+        return None
+    return {k: v.numpy() for k, v in torch.load(usable[-1], weights_only=True).items()}
+
+
+def clear(config: RunConfig) -> None:
+    """Remove the run's checkpoints (after its results are written)."""
+    shutil.rmtree(checkpoint_dir(config), ignore_errors=True)
+
+
+def tables_to_text(tables: Mapping[str, Any]) -> str:
+    """Lists of row dicts (numpy numbers allowed) as JSON text for the checkpoint."""
+    return json.dumps(tables, default=lambda o: o.item() if hasattr(o, "item") else str(o))

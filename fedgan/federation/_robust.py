@@ -1,0 +1,51 @@
+"""Robust merging: updates far outside the round's spread are refused; robust averages.
+
+An update is what a reply would change: its shared arrays minus the global ones, and its
+own source slices minus the ones the server holds for it. A reply whose update norm is
+more than ``limit`` times the median norm of the *other* replies of the round is refused
+(leave-one-out, so two replies can still outvote a scaled one). ``trimmed-mean`` and
+``median`` average the shared arrays coordinate by coordinate, unweighted, as Flower's
+``FedTrimmedAvg`` and ``FedMedian`` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+import numpy as np
+import torch
+
+__all__ = ["AGGREGATION_RULES", "AggregationRule", "combine", "outlying_updates"]
+
+AggregationRule = Literal["mean", "trimmed-mean", "median"]
+AGGREGATION_RULES: tuple[AggregationRule, ...] = get_args(AggregationRule)
+TRIM = 0.2  # share cut from each end by trimmed-mean
+
+
+def outlying_updates(norms: Sequence[float], limit: float) -> list[int]:
+    """Indices whose norm exceeds ``limit`` × the median norm of the others (limit 0: none)."""
+    if limit <= 0 or len(norms) < 2:
+        return []
+    arr = np.asarray(norms, dtype=np.float64)
+    out = []
+    for i, n in enumerate(arr):
+        others = np.median(np.delete(arr, i))
+        if n > limit * max(others, 1e-12):
+            out.append(i)
+    return out
+
+
+def combine(values: list[torch.Tensor], weights: np.ndarray, rule: AggregationRule) -> torch.Tensor:
+    """One array of the round, merged: weighted mean, or an unweighted robust average."""
+    stack = torch.stack([v.double() for v in values])
+    if rule == "median":
+        return stack.median(dim=0).values if len(values) % 2 else stack.quantile(0.5, dim=0)
+    if rule == "trimmed-mean":
+        k = int(TRIM * len(values))
+        ordered = stack.sort(dim=0).values
+        return ordered[k : len(values) - k].mean(dim=0)
+    total = torch.zeros_like(stack[0])
+    for wk, v in zip(weights, stack):  # float64, in partition order: the same bits every run
+        total += float(wk) * v
+    return total

@@ -1,0 +1,101 @@
+"""Faults: failing clients, scaled updates, robust averages, runs that train nothing, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fedgan.config import RunConfig
+from fedgan.federation import checkpoint_dir, run_in_process
+from fedgan.federation._robust import combine, outlying_updates
+from tests.federation.test_designs import _aggregator, _fake_reply
+
+TINY = {"num-server-rounds": 4, "generator-steps": 3, "batch-size": 32, "eval-samples": 300,
+        "hidden": 16}  # fmt: skip
+
+
+def test_failing_clients_are_left_out_and_the_run_completes() -> None:
+    run = run_in_process(RunConfig.from_mapping(TINY | {"fail-rate": 0.3}), num_partitions=5)
+    clients = run.tables()["clients"]
+    failed = clients[clients["status"] == "failed"]
+    assert 0 < len(failed) < len(clients)
+    assert failed["reason"].str.contains("fail-rate").all()
+    weights = run.tables()["weights"]
+    for rnd, part in weights.groupby("round"):
+        down = set(failed[failed["round"] == rnd]["partition_id"])
+        assert down.isdisjoint(part["partition_id"]) and part["weight"].sum() == pytest.approx(1.0)
+
+
+def test_a_run_that_never_merged_an_update_says_why() -> None:
+    run = run_in_process(
+        RunConfig.from_mapping(TINY | {"fail-rate": 0.999, "num-server-rounds": 2}),
+        num_partitions=3,
+    )
+    with pytest.raises(RuntimeError, match=r"no client update was merged.*fail-rate"):
+        run.files(mode="federated")
+
+
+def test_scaled_update_is_refused_by_the_norm_limit() -> None:
+    agg, _ = _aggregator("private-critics")
+    normal = [_fake_reply(agg, p, 0.01 * (p + 1), [100, 10 if p == 0 else 0]) for p in range(3)]
+    scaled = _fake_reply(agg, 1, 1e4, [100, 0])
+    out = agg.aggregate(1, [normal[0], scaled, normal[2]])
+    row = next(s for s in out.statuses if s["partition_id"] == 1)
+    assert row["status"] == "rejected" and "update norm" in row["reason"]
+    assert out.accepted == [0, 2]
+
+
+@pytest.mark.parametrize(
+    ("norms", "limit", "bad"),
+    [([1, 1.2, 0.9, 50], 10, [3]), ([1, 50], 10, [1]), ([1, 50], 0, []), ([3.0], 10, [])],
+)
+def test_outliers_against_the_others(norms: list[float], limit: float, bad: list[int]) -> None:
+    assert outlying_updates(norms, limit) == bad
+
+
+def test_robust_averages() -> None:
+    vals = [torch.tensor([1.0, 10.0]), torch.tensor([2.0, 20.0]), torch.tensor([100.0, 30.0]),
+            torch.tensor([3.0, 40.0]), torch.tensor([4.0, 50.0])]  # fmt: skip
+    w = np.full(5, 0.2)
+    assert combine(vals, w, "median").tolist() == [3.0, 30.0]
+    assert combine(vals, w, "trimmed-mean").tolist() == pytest.approx([3.0, 30.0])  # 1 cut each end
+    assert combine(vals, w, "mean").tolist() == pytest.approx([22.0, 30.0])
+
+
+def test_killed_run_resumes_to_the_same_result(tmp_path: pytest.TempPathFactory) -> None:
+    full = run_in_process(
+        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "full")}), num_partitions=3
+    )
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_two(run: object, line: object) -> None:
+        if line.server_round == 2:
+            raise Crash
+
+    cfg = RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut")})
+    with pytest.raises(Crash):
+        run_in_process(cfg, num_partitions=3, on_round=crash_after_two)
+    assert (checkpoint_dir(cfg) / "server.pt").is_file()
+    resumed = run_in_process(
+        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut"), "resume": True}),
+        num_partitions=3,
+    )
+    assert resumed.resumed_from == 2
+    pd.testing.assert_frame_equal(full.tables()["metrics"], resumed.tables()["metrics"])
+    pd.testing.assert_frame_equal(full.tables()["weights"], resumed.tables()["weights"])
+    for k, v in full.generator_state().items():
+        assert torch.equal(v, resumed.generator_state()[k]), k
+
+
+def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: pytest.TempPathFactory) -> None:
+    cfg = RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "o"), "num-server-rounds": 1})
+    run_in_process(cfg, num_partitions=2)
+    other = RunConfig.from_mapping(
+        TINY | {"output-dir": str(tmp_path / "o"), "seed": 9, "resume": True}
+    )
+    with pytest.raises(ValueError, match="other settings"):
+        run_in_process(other, num_partitions=2)
