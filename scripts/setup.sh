@@ -17,6 +17,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
       && echo "fedgan setup: torch 2.13.0 installed first" >&2 \
       || echo "fedgan setup: torch 2.13.0 not available; pip resolves torch normally" >&2
   fi
-  .venv/bin/pip install -q -e ".[dev]"
+  # compat mode puts the checkout on sys.path (a .pth line): a script beside a clone named
+  # "fedgan" then still imports this package, not the clone folder as a namespace package.
+  .venv/bin/pip install -q -e ".[dev]" --config-settings editable_mode=compat
   echo "$want" > "$stamp"
 fi
