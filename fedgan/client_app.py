@@ -1,7 +1,8 @@
 """Flower ClientApp: answer the handshake, train a round, keep the client's state.
 
-The work is :func:`fedgan.federation.client_round`; this file only moves records. The
-client's state (its critic unless it travels, optimiser states, own generator sources,
+The work is :func:`fedgan.federation.client_round`; this file only moves records. A
+SuperNode started with ``--node-config 'data-path="rows.csv"'`` trains on that file
+(:func:`fedgan.data.read_owner_file`) instead of the scenario's split. The client's state (its critic unless it travels, optimiser states, own generator sources,
 group weights, privacy accounting) stays in ``context.state`` and never leaves.
 """
 
@@ -26,34 +27,38 @@ def _config(items: tuple[tuple[str, Any], ...]) -> RunConfig:
     return RunConfig.from_mapping(dict(items))
 
 
-def _setup(context: Context) -> tuple[RunConfig, int, int]:
+def _setup(context: Context) -> tuple[RunConfig, int, int, str | None]:
+    """The run config, this node's partition, the partitions, and its own data file if any."""
     config = _config(tuple(sorted(context.run_config.items())))
+    node = context.node_config
+    path = node.get("data-path")
     return (
         config,
-        int(context.node_config["partition-id"]),
-        int(context.node_config["num-partitions"]),
+        int(node["partition-id"]),
+        int(node["num-partitions"]),
+        str(path) if path else None,
     )
 
 
 @app.query()
 def hello(msg: Message, context: Context) -> Message:
     """Who this client is and how many rows of each group it holds."""
-    config, pid, k = _setup(context)
-    metrics = client_hello(config, partition_id=pid, num_partitions=k)
+    config, pid, k, path = _setup(context)
+    metrics = client_hello(config, partition_id=pid, num_partitions=k, data_path=path)
     return Message(RecordDict({"metrics": MetricRecord(metrics)}), reply_to=msg)  # type: ignore[arg-type]
 
 
 @app.train()
 def train(msg: Message, context: Context) -> Message:
     """Train one round from the server's weights and this client's kept state."""
-    config, pid, k = _setup(context)
+    config, pid, k, path = _setup(context)
     kept = context.state.array_records
     saved = from_record(kept[STATE_KEY]) if STATE_KEY in kept else None
     sent = msg.content.config_records["config"]
     result = client_round(
         config, partition_id=pid, num_partitions=k, server_round=int(sent["server-round"]),  # type: ignore[arg-type]
         download=from_record(msg.content.array_records["arrays"]), saved=saved,
-        resumed_from=int(sent.get("resumed-from", 0)),  # type: ignore[arg-type]
+        resumed_from=int(sent.get("resumed-from", 0)), data_path=path,  # type: ignore[arg-type]
     )  # fmt: skip
     context.state[STATE_KEY] = to_record(result.state)
     metrics = MetricRecord(result.metrics)  # type: ignore[arg-type]

@@ -38,7 +38,7 @@ from fedgan.results import check_writable
 from simulations._cli import parse_run_config, render_run_config
 from simulations._processes import children, free_port, pids_matching, stop
 
-__all__ = ["HEARTBEAT_FAILURE", "ROOT", "run_flower"]
+__all__ = ["HEARTBEAT_FAILURE", "ROOT", "run_flower", "run_status"]
 
 ROOT = Path(__file__).resolve().parent.parent
 HEARTBEAT_FAILURE = "No heartbeat received"
@@ -222,7 +222,7 @@ def _run_once(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s")
             rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-            status = _run_status(run_id, env, app) if rc == 0 else None
+            status = run_status(run_id, env, app) if rc == 0 else None
             if rc == 0 and status != "finished:completed":
                 # `flwr run` exits 0 even when the ServerApp failed: trust the SuperLink's status.
                 details = _failure_details(home, run_id)
@@ -260,12 +260,14 @@ def _failure_details(home: Path, run_id: str | None) -> str:
     return "; ".join(str(r[0]) for r in rows) or "no failed task recorded"
 
 
-def _run_status(run_id: str | None, env: dict[str, str], app: Path) -> str | None:
-    """``status`` of a run as the local SuperLink reports it (e.g. ``finished:completed``)."""
+def run_status(
+    run_id: str | None, env: dict[str, str], app: Path, connection: str = "local"
+) -> str | None:
+    """``status`` of a run as its SuperLink reports it (e.g. ``finished:completed``)."""
     if run_id is None:
         return None
     flwr = str(Path(sys.executable).with_name("flwr"))
-    out = subprocess.run([flwr, "list", "local", "--run-id", run_id, "--format", "json"],
+    out = subprocess.run([flwr, "list", connection, "--run-id", run_id, "--format", "json"],
                          env=env, cwd=app, capture_output=True, text=True, timeout=60)  # fmt: skip
     try:
         runs = json.loads(out.stdout).get("runs", [])

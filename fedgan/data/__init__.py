@@ -12,6 +12,7 @@ No Flower import here; flwr-datasets is loaded only when splitting.
 from typing import TYPE_CHECKING, Any
 
 from fedgan.data._mixtures import grid_means, ring_means
+from fedgan.data._owner import OwnerFileError, feature_columns, read_owner_file, write_owner_file
 from fedgan.data._partition import format_partition_summary, partition_scenario, partition_summary
 from fedgan.data._real import TabularEncoder
 from fedgan.data._registry import (
@@ -30,17 +31,21 @@ __all__ = [
     "SCENARIOS",
     "Conditioning",
     "MinorityConcentratedPartitioner",
+    "OwnerFileError",
     "PartitionScheme",
     "Scenario",
     "ScenarioSpec",
     "TabularEncoder",
+    "feature_columns",
     "format_partition_summary",
     "grid_means",
     "load_scenario",
     "partition_scenario",
     "partition_summary",
+    "read_owner_file",
     "ring_means",
     "scenario_spec",
+    "write_owner_file",
 ]
 
 

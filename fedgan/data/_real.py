@@ -98,6 +98,11 @@ class TabularEncoder:
         )
 
     @property
+    def columns(self) -> tuple[str, ...]:
+        """The record columns, numeric first."""
+        return self.numeric + tuple(c for c, _ in self.categories)
+
+    @property
     def width(self) -> int:
         """Encoded feature count."""
         return len(self.numeric) + sum(len(v) for _, v in self.categories)

@@ -47,13 +47,18 @@ class ClientRoundResult:
 
 
 def client_hello(
-    config: RunConfig, *, partition_id: int, num_partitions: int, pooled: bool = False
+    config: RunConfig,
+    *,
+    partition_id: int,
+    num_partitions: int,
+    pooled: bool = False,
+    data_path: str | None = None,
 ) -> dict[str, float]:
     """The handshake reply: who this client is and how many rows of each group it holds."""
     design = design_for(config.federation)
     _, data = client_data(
         config, design, partition_id=partition_id, num_partitions=num_partitions,
-        device=torch.device("cpu"), pooled=pooled,
+        device=torch.device("cpu"), pooled=pooled, data_path=data_path,
     )  # fmt: skip
     return report_metrics(
         partition_id=partition_id, num_partitions=num_partitions, counts=data.group_counts()
@@ -70,6 +75,7 @@ def client_round(
     saved: Mapping[str, np.ndarray] | None,
     pooled: bool = False,
     resumed_from: int = 0,
+    data_path: str | None = None,
 ) -> ClientRoundResult:
     """Train this client's round and build its reply.
 
@@ -90,6 +96,8 @@ def client_round(
     resumed_from : int
         The round the server resumed after; with no ``saved`` state the client takes back
         its checkpoint from a round no later than that.
+    data_path : str, optional
+        A data owner's own file (node config ``data-path``) instead of the scenario's split.
 
     Raises
     ------
@@ -110,7 +118,7 @@ def client_round(
     device = resolve_device(config.device)
     scenario, data = client_data(
         config, design, partition_id=partition_id, num_partitions=num_partitions, device=device,
-        pooled=pooled,
+        pooled=pooled, data_path=data_path,
     )  # fmt: skip
     generator, critic = make_models(config, scenario, design, num_partitions=1)
     generator.load_state_dict(unpack(GENERATOR, download), strict=False)

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from fedgan.config import RunConfig
-from fedgan.data import Scenario, ScenarioSpec, load_scenario, partition_scenario
+from fedgan.data import Scenario, ScenarioSpec, load_scenario, partition_scenario, read_owner_file
 from fedgan.federation._designs import FederationDesign
 from fedgan.models import Critic, Generator, build_models
 from fedgan.training import ClientData
@@ -65,6 +65,18 @@ def _client_data(
     return rows_as_data(config, scenario, design, parts[partition_id]).to(torch.device(device))
 
 
+@functools.lru_cache(maxsize=16)
+def _owner_data(config: RunConfig, design: FederationDesign, path: str, device: str) -> ClientData:
+    scenario = load_scenario_once(config)
+    if scenario.num_labels:
+        raise ValueError(
+            f"data-path: scenario {config.scenario!r} conditions on labels a data owner's file "
+            "does not hold; use conditioning = 'none'"
+        )
+    x, group = read_owner_file(path, scenario)
+    return as_client_data(config, scenario, design, x, group).to(torch.device(device))
+
+
 @functools.lru_cache(maxsize=4)
 def _scenario(spec: ScenarioSpec, name: str) -> Scenario:
     return load_scenario(spec, name=name)
@@ -78,16 +90,29 @@ def load_scenario_once(config: RunConfig) -> Scenario:
 def rows_as_data(
     config: RunConfig, scenario: Scenario, design: FederationDesign, idx: np.ndarray | None = None
 ) -> ClientData:
-    """Rows ``idx`` (all by default) as tensors in the models' space."""
+    """Rows ``idx`` of the scenario (all by default) as tensors in the models' space."""
     rows = slice(None) if idx is None else idx
+    labels = scenario.label[rows] if scenario.num_labels else None
+    return as_client_data(config, scenario, design, scenario.x[rows], scenario.group[rows], labels)
+
+
+def as_client_data(
+    config: RunConfig,
+    scenario: Scenario,
+    design: FederationDesign,
+    x: np.ndarray,
+    group: np.ndarray,
+    label: np.ndarray | None = None,
+) -> ClientData:
+    """Data-space rows with their groups (and labels) as tensors in the models' space."""
     shift, scale = scenario.standardisation() if config.standardise else (0.0, 1.0)
-    x = torch.from_numpy(((scenario.x[rows] - shift) / scale).astype(np.float32))
+    xt = torch.from_numpy(((x - shift) / scale).astype(np.float32))
     if config.model == "conv" and scenario.image_shape is not None:
-        x = x.view(-1, *scenario.image_shape)
-    groups = torch.from_numpy(scenario.group[rows])
-    labels = torch.from_numpy(scenario.label[rows]) if scenario.num_labels else None
+        xt = xt.view(-1, *scenario.image_shape)
+    groups = torch.from_numpy(np.asarray(group, dtype=np.int64))
+    labels = None if label is None else torch.from_numpy(np.asarray(label, dtype=np.int64))
     return ClientData(
-        x, groups, labels, scenario.num_groups, sources=design.sources(groups),
+        xt, groups, labels, scenario.num_groups, sources=design.sources(groups),
         critic_labels=design.critic_labels(labels, groups),
     )  # fmt: skip
 
@@ -100,10 +125,13 @@ def client_data(
     num_partitions: int,
     device: torch.device,
     pooled: bool = False,
+    data_path: str | None = None,
 ) -> tuple[Scenario, ClientData]:
     """A client's rows on ``device``; the split is computed once per process.
 
-    ``pooled`` gives every row of the scenario (a federation of one: the centralised run).
+    ``pooled`` gives every row of the scenario (a federation of one: the centralised run);
+    ``data_path`` the rows of a data owner's own file instead of the scenario's split
+    (:func:`fedgan.data.read_owner_file`).
 
     Raises
     ------
@@ -115,5 +143,7 @@ def client_data(
     if pooled:
         data = _client_data(config, design, 0, 0, str(device))
         return load_scenario_once(config), data
+    if data_path:
+        return load_scenario_once(config), _owner_data(config, design, str(data_path), str(device))
     scenario, _ = load_split(config.scenario_spec(num_partitions), config.scenario)
     return scenario, _client_data(config, design, partition_id, num_partitions, str(device))
