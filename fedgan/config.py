@@ -94,6 +94,8 @@ class RunConfig:
     fraction_train: float = 1.0
     resume: bool = False
     fail_rate: float = 0.0
+    target_hq: float = 0.9
+    stop_when_met: int = 0
     dp: DPMode = "off"
     noise_multiplier: float = 1.0
     target_epsilon: float = 0.0
@@ -151,6 +153,12 @@ class RunConfig:
             f"must be >= 0 (0: off), got {self.update_norm_limit}",
         )
         _check(0 <= self.fail_rate < 1, "fail_rate", f"must be in [0, 1), got {self.fail_rate}")
+        _check(0 < self.target_hq <= 1, "target_hq", f"must be in (0, 1], got {self.target_hq}")
+        _check(
+            self.stop_when_met >= 0,
+            "stop_when_met",
+            f"must be >= 0 (0: off), got {self.stop_when_met}",
+        )
         for name in ("beta", "fraction_train"):
             v = getattr(self, name)
             _check(

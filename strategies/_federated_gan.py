@@ -145,6 +145,8 @@ class FederatedGAN(Strategy):
                 arrays = result.arrays = new
             if metrics is not None:
                 result.train_metrics_clientapp[rnd] = metrics
+            if self.run.should_stop:
+                break
         return result
 
 

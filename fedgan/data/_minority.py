@@ -56,6 +56,16 @@ class MinorityConcentratedPartitioner(Partitioner):
         seed: int = 42,
     ) -> None:
         super().__init__()
+        for name, value in (
+            ("minority_partitions", minority_partitions),
+            ("minority_groups", minority_groups),
+        ):
+            if isinstance(value, str | bytes):
+                raise TypeError(
+                    f"{name} must be an integer or a sequence of integers, got the text {value!r}"
+                )
+        if not isinstance(alpha, int | float) or isinstance(alpha, bool):
+            raise TypeError(f"alpha must be a number, got {alpha!r}")
         if (
             isinstance(num_partitions, bool)
             or not isinstance(num_partitions, int)
@@ -78,8 +88,8 @@ class MinorityConcentratedPartitioner(Partitioner):
                 )
         if not minority_groups:
             raise ValueError("minority_groups must name at least one group id")
-        if not alpha > 0:
-            raise ValueError(f"alpha must be > 0, got {alpha!r}")
+        if not 0 < alpha < float("inf"):
+            raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
         if min_partition_size < 0:
             raise ValueError(f"min_partition_size must be >= 0, got {min_partition_size}")
         self._num_partitions = num_partitions

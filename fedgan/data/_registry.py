@@ -133,6 +133,10 @@ SCENARIOS: dict[str, ScenarioSpec] = {
         "ring8", PartitionScheme.MINORITY, num_partitions=5, minority_modes=(0, 1),
         minority_share=0.05, minority_partitions=1,
     ),
+    "ring8-1000": ScenarioSpec(
+        "ring8", PartitionScheme.MINORITY, num_partitions=1000, minority_modes=(0, 1),
+        minority_share=0.05, minority_partitions=10, alpha=1.0, num_samples=100_000,
+    ),
     "grid25-iid": ScenarioSpec("grid25", PartitionScheme.IID),
     "grid25-dirichlet": ScenarioSpec("grid25", PartitionScheme.DIRICHLET, alpha=0.3),
     "grid25-minority": ScenarioSpec(

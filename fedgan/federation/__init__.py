@@ -25,7 +25,13 @@ from fedgan.federation._designs import (
     SharedCritic,
     design_for,
 )
-from fedgan.federation._run import FederatedRun, RoundLine, run_in_process, sample_partitions
+from fedgan.federation._run import (
+    FederatedRun,
+    RoundLine,
+    quality_met,
+    run_in_process,
+    sample_partitions,
+)
 from fedgan.federation._server import Aggregator, Reply, RoundOutcome
 from fedgan.federation._setup import client_data, make_models, round_seed
 from fedgan.federation._weights import client_weights, group_shares
@@ -52,6 +58,7 @@ __all__ = [
     "design_for",
     "group_shares",
     "make_models",
+    "quality_met",
     "round_seed",
     "run_in_process",
     "sample_partitions",

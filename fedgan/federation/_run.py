@@ -72,6 +72,8 @@ class FederatedRun:
     started: float = field(default_factory=time.perf_counter)
     lines: list[RoundLine] = field(default_factory=list)
     resumed_from: int = 0
+    met_streak: int = 0
+    first_met: tuple[int, float] | None = None  # (round, seconds) the target first held
 
     @classmethod
     def build(cls, config: RunConfig, *, hellos: Sequence[Mapping[str, object]]) -> FederatedRun:
@@ -150,7 +152,26 @@ class FederatedRun:
         })  # fmt: skip
         line = RoundLine(server_round, outcome, metrics, time.perf_counter() - self.started)
         self.lines.append(line)
+        if metrics:
+            met = quality_met(metrics, target_hq=self.config.target_hq)
+            self.met_streak = self.met_streak + 1 if met else 0
+            if met and self.first_met is None:
+                self.first_met = (server_round, line.seconds)
         return line
+
+    @property
+    def should_stop(self) -> bool:
+        """Whether ``stop-when-met`` is on and the target held that many evaluations in a row."""
+        return bool(self.config.stop_when_met) and self.met_streak >= self.config.stop_when_met
+
+    def timing(self) -> str:
+        """``timing.csv``: seconds since the run was built, per round.
+
+        Wall time differs from run to run, so this file stays out of the results' promise
+        of the same bits for the same seed.
+        """
+        rows = [f"{line.server_round},{line.seconds:.3f}" for line in self.lines]
+        return "round,seconds\n" + "\n".join(rows) + "\n"
 
     def check_trained(self) -> None:
         """Raise ``RuntimeError`` saying why if no client update was ever merged."""
@@ -194,6 +215,13 @@ class FederatedRun:
         last = int(tables["metrics"]["round"].max())
         title = f"fedgan verdict: {self.config.scenario}, {design}, round {last}, seed {self.config.seed}"
         judged = verdict(tables["metrics"], title=title, reference=reference)
+        met = self.first_met[0] if self.first_met else None
+        judged.facts["first_round_target_met"] = met
+        if self.config.stop_when_met and last < self.config.num_server_rounds:
+            judged.lines.append(
+                f"  Stopped after round {last} of {self.config.num_server_rounds}: the target held "
+                f"{self.config.stop_when_met} evaluation(s) in a row (first met at round {met})."
+            )
         samples = self.evaluator.last_samples
         return RunFiles(
             settings=run_settings(
@@ -205,6 +233,7 @@ class FederatedRun:
             samples=None if samples is None else samples_frame(self.scenario, samples),
             weights=tables["weights"] if mode != "centralised" else None,
             clients=tables["clients"] if mode != "centralised" else None,
+            extra={"timing.csv": self.timing()},
         )
 
 
@@ -268,4 +297,20 @@ def run_in_process(
         line = run.finish_round(rnd, replies)
         if on_round is not None:
             on_round(run, line)
+        if run.should_stop:
+            break
     return run
+
+
+def quality_met(metrics: Mapping[str, float], *, target_hq: float) -> bool:
+    """Whether the quality target holds.
+
+    Every mode held, HQ at least ``target_hq`` (mixtures), and every group's mass within
+    [0.8, 1.25] of its real share.
+    """
+    if "modes_held" in metrics and metrics["modes_held"] < metrics["modes"]:
+        return False
+    if "hq" in metrics and metrics["hq"] < target_hq:
+        return False
+    ratios = [v for k, v in metrics.items() if k.endswith("/mass_ratio")]
+    return bool(ratios) and all(0.8 <= r <= 1.25 for r in ratios)

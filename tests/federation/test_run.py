@@ -71,3 +71,34 @@ def test_pooled_run_is_one_client_with_every_row() -> None:
     run = run_in_process(cfg, pooled=True)
     assert run.num_partitions == 1
     assert run.tables()["weights"]["num_examples"].iloc[0] == 20_000
+
+
+def test_quality_target() -> None:
+    from fedgan.federation import quality_met
+
+    good = {
+        "modes_held": 8.0,
+        "modes": 8.0,
+        "hq": 0.93,
+        "group/0/mass_ratio": 1.0,
+        "group/1/mass_ratio": 0.9,
+    }
+    assert quality_met(good, target_hq=0.9)
+    assert not quality_met(good | {"hq": 0.85}, target_hq=0.9)
+    assert not quality_met(good | {"modes_held": 7.0}, target_hq=0.9)
+    assert not quality_met(good | {"group/1/mass_ratio": 0.7}, target_hq=0.9)
+    assert not quality_met({"coverage": 0.9}, target_hq=0.9)  # no group mass: not judged met
+
+
+def test_stop_when_met_and_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fedgan.federation._run as runmod
+
+    monkeypatch.setattr(runmod, "quality_met", lambda metrics, target_hq: True)
+    cfg = RunConfig.from_mapping(TINY | {"num-server-rounds": 5, "stop-when-met": 2})
+    run = run_in_process(cfg, num_partitions=2)
+    assert [line.server_round for line in run.lines] == [1, 2]  # met at 1 and 2: stop
+    files = run.files(mode="federated")
+    assert files.verdict.facts["first_round_target_met"] == 1
+    assert "Stopped after round 2 of 5" in files.verdict.text()
+    timing = files.extra["timing.csv"].splitlines()
+    assert timing[0] == "round,seconds" and len(timing) == 3
