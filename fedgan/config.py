@@ -94,6 +94,7 @@ class RunConfig:
     fraction_train: float = 1.0
     resume: bool = False
     fail_rate: float = 0.0
+    fail_mode: Literal["crash", "nan", "scale", "lie-counts"] = "crash"
     target_hq: float = 0.9
     stop_when_met: int = 0
     dp: DPMode = "off"

@@ -58,3 +58,42 @@ def test_failed_server_app_is_reported_not_hidden(tmp_path: Path) -> None:
     assert rc != 0
     assert not (tmp_path / "o").exists()
     assert not pids_matching(str(tmp_path / "flwr"))
+
+
+@pytest.mark.slow
+def test_faults_through_flwr_run_and_resume_after_a_kill(tmp_path: Path) -> None:
+    # 30% of client rounds crash, and the server is killed with SIGKILL after round 2 of 4;
+    # the resumed run ends exactly where an uninterrupted one does.
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    settings = SMALL | {"num-server-rounds": 4, "fraction-train": 1.0, "fail-rate": 0.3,
+                        "output-dir": str(tmp_path / "cut")}  # fmt: skip
+    text = " ".join(f"{k}={json.dumps(v)}" for k, v in settings.items())
+    before = set(pids_matching("flwr-simulation"))
+    proc = subprocess.Popen([sys.executable, "-m", "simulations.flower", "--no-reference", "--num-supernodes", "5",
+                             "--run-config", text], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "[fedgan] round   2/4" in line:
+            for pid in set(pids_matching("flwr-simulation")) - before:
+                os.kill(pid, signal.SIGKILL)
+            break
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=300) != 0 and "resume=true" in rest
+    rc = run_flower(
+        run_config=settings | {"resume": True},
+        num_supernodes=5,
+        timeout=400,
+        home=tmp_path / "flwr2",
+    )
+    assert rc == 0
+    full = tmp_path / "full"
+    inprocess(["--num-partitions", "5", "--run-config",
+               " ".join(f"{k}={json.dumps(v)}" for k, v in (settings | {"output-dir": str(full)}).items())])  # fmt: skip
+    for name in ("metrics.csv", "weights.csv", "generator.pt"):
+        assert (full / name).read_bytes() == (tmp_path / "cut" / name).read_bytes(), name
+    clients = pd.read_csv(tmp_path / "cut" / "clients.csv")
+    assert (clients["status"] == "failed").sum() > 0  # the crashes were left out, the run went on

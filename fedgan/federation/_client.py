@@ -108,7 +108,10 @@ def client_round(
     -------
     ClientRoundResult
     """
-    if config.fail_rate and _draw(config.seed, server_round, partition_id) < config.fail_rate:
+    faulty = (
+        bool(config.fail_rate) and _draw(config.seed, server_round, partition_id) < config.fail_rate
+    )
+    if faulty and config.fail_mode == "crash":
         raise SimulatedFailure(
             f"partition {partition_id}, round {server_round}: failure injected by fail-rate"
         )
@@ -162,6 +165,9 @@ def client_round(
         scalars={"critic-steps": state.steps, "generator-steps": state.generator_steps,
                  "loss-d": stats.loss_d, "loss-g": stats.loss_g, "privacy/epsilon": epsilon_spent(state)},
     )  # fmt: skip
+    if faulty:  # chaos testing: a faulty reply, and the client keeps its old state
+        arrays, metrics = _corrupt(config.fail_mode, design.upload(generator, critic), metrics)
+        return ClientRoundResult(arrays=arrays, metrics=metrics, state=dict(saved or {}))
     kept = save_state(state, generator, design)
     try:
         save_client(config, partition_id, server_round, kept)
@@ -170,6 +176,17 @@ def client_round(
             "client %d: checkpoint not written (%s); a resumed run restarts it", partition_id, err
         )
     return ClientRoundResult(arrays=design.upload(generator, critic), metrics=metrics, state=kept)
+
+
+def _corrupt(
+    mode: str, arrays: dict[str, np.ndarray], metrics: dict[str, float]
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """A faulty client's reply (chaos testing): NaN arrays, ×1e4 arrays, or inflated counts."""
+    if mode == "nan":
+        return {k: np.full_like(v, np.nan) for k, v in arrays.items()}, metrics
+    if mode == "scale":
+        return {k: v * 1e4 for k, v in arrays.items()}, metrics
+    return arrays, {k: v * 1e6 if k.endswith("/count") else v for k, v in metrics.items()}
 
 
 class SimulatedFailure(RuntimeError):

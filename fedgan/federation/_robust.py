@@ -1,9 +1,9 @@
 """Robust merging: updates far outside the round's spread are refused; robust averages.
 
-An update is what a reply would change: its shared arrays minus the global ones, and its
-own source slices minus the ones the server holds for it. A reply whose update norm is
-more than ``limit`` times the median norm of the *other* replies of the round is refused
-(leave-one-out, so two replies can still outvote a scaled one). ``trimmed-mean`` and
+Two sizes of a reply are compared with the round's other replies: how far it moves the
+shared arrays from the global ones every client started from, and how large its own source
+slices are. A reply more than ``limit`` times the median of the *other* replies on either
+is refused (leave-one-out, so two replies can still outvote a scaled one). ``trimmed-mean`` and
 ``median`` average the shared arrays coordinate by coordinate, unweighted, as Flower's
 ``FedTrimmedAvg`` and ``FedMedian`` do.
 """

@@ -20,7 +20,7 @@ import torch
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.federation._checkpoint import tables_to_text
-from fedgan.federation._designs import FederationDesign, place_owned, placement
+from fedgan.federation._designs import FederationDesign, place_owned
 from fedgan.federation._robust import combine, outlying_updates
 from fedgan.federation._weights import client_weights, group_shares
 from fedgan.models import Critic, Generator
@@ -173,16 +173,18 @@ class Aggregator:
         ok = [
             (rep, reply) for reply, rep, status, _ in checked if status == "ok" and rep is not None
         ]
-        norms = [self.update_norm(reply, rep.partition_id) for rep, reply in ok]
+        norms = np.array([self.update_norms(reply) for _, reply in ok]).reshape(len(ok), 2)
         limit = self.config.update_norm_limit
-        outliers = {ok[i][0].partition_id: norms[i] for i in outlying_updates(norms, limit)}
+        outliers: dict[int, str] = {}
+        for col, what in ((1, "size of its own slices"), (0, "update norm")):
+            for i in outlying_updates(norms[:, col].tolist(), limit):
+                outliers[ok[i][0].partition_id] = (
+                    f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others"
+                )
         for reply, report, status, reason in checked:
             pid = reply.partition_id
             if pid in outliers:
-                status, reason = (
-                    "rejected",
-                    f"update norm {outliers[pid]:.3g} is over {limit:g}× the median of the others",
-                )
+                status, reason = "rejected", outliers[pid]
             row = {"round": server_round, "partition_id": pid, "status": status, "reason": reason}
             outcome.statuses.append(row)
             metrics = report.metrics if report is not None else {}
@@ -268,23 +270,22 @@ class Aggregator:
                 return f"array {key!r} holds NaN or inf"
         return ""
 
-    def update_norm(self, reply: Reply, partition_id: int) -> float:
-        """The norm of what a reply would change.
+    def update_norms(self, reply: Reply) -> tuple[float, float]:
+        """How far a reply moves the shared arrays, and how large its own slices are.
 
-        Its shared arrays against the global ones, its own slices against the ones the
-        server holds for its partition.
+        Shared arrays are compared with the global ones every client started from. Own
+        slices are measured by their size, not against the server's copy: that copy is
+        stale for a client sampled for the first time or whose last reply was refused.
         """
         current = self.design.download(self.generator, self.critic)
-        params = dict(self.generator.named_parameters())
-        rows = placement(partition_id, self.num_groups)
-        total = 0.0
+        shared = owned = 0.0
         for key, value in reply.arrays.items():
+            arr = np.asarray(value, dtype=np.float64)
             if key.startswith(OWNED):
-                old = params[key[len(OWNED) :]].detach()[rows].numpy()
+                owned += float(np.sum(arr**2))
             else:
-                old = current[key]
-            total += float(np.sum((np.asarray(value, dtype=np.float64) - old) ** 2))
-        return float(np.sqrt(total))
+                shared += float(np.sum((arr - current[key]) ** 2))
+        return float(np.sqrt(shared)), float(np.sqrt(owned))
 
     def _merge(self, replies: list[Reply], pids: list[int], w: np.ndarray) -> None:
         rule = self.config.aggregation_rule

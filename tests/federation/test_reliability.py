@@ -43,7 +43,7 @@ def test_scaled_update_is_refused_by_the_norm_limit() -> None:
     scaled = _fake_reply(agg, 1, 1e4, [100, 0])
     out = agg.aggregate(1, [normal[0], scaled, normal[2]])
     row = next(s for s in out.statuses if s["partition_id"] == 1)
-    assert row["status"] == "rejected" and "update norm" in row["reason"]
+    assert row["status"] == "rejected" and "over 10×" in row["reason"]
     assert out.accepted == [0, 2]
 
 
@@ -99,3 +99,18 @@ def test_resume_refuses_a_checkpoint_of_other_settings(tmp_path: pytest.TempPath
     )
     with pytest.raises(ValueError, match="other settings"):
         run_in_process(other, num_partitions=2)
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"), [("nan", "NaN"), ("scale", "over 10×"), ("lie-counts", "exceed")]
+)
+def test_faulty_replies_are_rejected_in_a_whole_run(mode: str, reason: str) -> None:
+    run = run_in_process(
+        RunConfig.from_mapping(TINY | {"fail-rate": 0.3, "fail-mode": mode}), num_partitions=5
+    )
+    clients = run.tables()["clients"]
+    bad = clients[clients["status"] == "rejected"]
+    assert len(bad) > 0 and bad["reason"].str.contains(reason).all()
+    assert (clients["status"].isin(["ok", "rejected"])).all()
+    m = run.tables()["metrics"]
+    assert np.isfinite(m["overall_hq"]).all()  # the model was never poisoned
