@@ -133,9 +133,10 @@ class RunConfig:
         for name, kind in _field_types().items():  # one coercion, read from the annotations
             object.__setattr__(self, name, _coerce(key_of(name), getattr(self, name), kind))
         _check(
-            self.scenario in SCENARIOS,
+            self.scenario in SCENARIOS or ":" in self.scenario,
             "scenario",
-            f"must be one of {sorted(SCENARIOS)}, got {self.scenario!r}",
+            f"must be one of {sorted(SCENARIOS)} or 'package.module:NAME' of a "
+            f"fedgan.data.CustomScenario, got {self.scenario!r}",
         )
         for name in (
             "num_server_rounds",

@@ -11,10 +11,11 @@ No Flower import here; flwr-datasets is loaded only when splitting.
 
 from typing import TYPE_CHECKING, Any
 
+from fedgan.data._custom import CustomScenario
 from fedgan.data._mixtures import grid_means, ring_means
 from fedgan.data._owner import OwnerFileError, feature_columns, read_owner_file, write_owner_file
 from fedgan.data._partition import format_partition_summary, partition_scenario, partition_summary
-from fedgan.data._real import TabularEncoder
+from fedgan.data._real import TabularEncoder, table_scenario
 from fedgan.data._registry import (
     SCENARIOS,
     PartitionScheme,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SCENARIOS",
     "Conditioning",
+    "CustomScenario",
     "MinorityConcentratedPartitioner",
     "OwnerFileError",
     "PartitionScheme",
@@ -45,6 +47,7 @@ __all__ = [
     "read_owner_file",
     "ring_means",
     "scenario_spec",
+    "table_scenario",
     "write_owner_file",
 ]
 

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fedgan.data._custom import custom_scenario
 from fedgan.data._registry import PartitionScheme, ScenarioSpec
 from fedgan.data._scenario import Scenario
 
@@ -57,7 +58,14 @@ def partition_scenario(scenario: Scenario, spec: ScenarioSpec) -> list[np.ndarra
     if len(ds) < k:
         raise ValueError(f"num_partitions={k} exceeds the {len(ds)} rows of {scenario.name}")
     part: fp.Partitioner
-    if scheme is PartitionScheme.IID:
+    own = custom_scenario(spec.source).partitioner if spec.source else None
+    if own is not None:  # your own flwr-datasets partitioner
+        part = own(k, spec.seed)
+        if not isinstance(part, fp.Partitioner):
+            raise ValueError(
+                f"the partitioner of {spec.source} returned a {type(part).__name__}, not a Partitioner"
+            )
+    elif scheme is PartitionScheme.IID:
         ds = ds.shuffle(seed=spec.seed)
         part = fp.IidPartitioner(num_partitions=k)
     elif scheme is PartitionScheme.QUANTITY:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from fedgan.data._scenario import Conditioning, Scenario, with_labels
 
-__all__ = ["TabularEncoder", "arrests_scenario", "digits_scenario"]
+__all__ = ["TabularEncoder", "arrests_scenario", "digits_scenario", "table_scenario"]
 
 ARRESTS_NUMERIC = ("year", "age", "checks")
 ARRESTS_CATEGORICAL = ("released", "colour", "sex", "employed", "citizen")
@@ -83,6 +83,7 @@ class TabularEncoder:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     categories: tuple[tuple[str, tuple[str, ...]], ...]
+    integer: tuple[bool, ...] = ()
 
     @classmethod
     def fit(
@@ -95,6 +96,10 @@ class TabularEncoder:
             mean=tuple(float(df[c].mean()) for c in numeric),
             std=tuple(float(df[c].std()) or 1.0 for c in numeric),
             categories=cats,
+            integer=tuple(
+                bool(np.all(df[c].to_numpy(float) == np.round(df[c].to_numpy(float))))
+                for c in numeric
+            ),
         )
 
     @property
@@ -124,8 +129,10 @@ class TabularEncoder:
         if x.ndim != 2 or x.shape[1] != self.width:
             raise ValueError(f"x must have shape (N, {self.width}), got {x.shape}")
         out: dict[str, np.ndarray] = {}
+        integer = self.integer or (True,) * len(self.numeric)
         for i, (c, m, s) in enumerate(zip(self.numeric, self.mean, self.std)):
-            out[c] = np.rint(x[:, i] * s + m).astype(np.int64)
+            value = x[:, i] * s + m  # integer columns stay integers, others keep their decimals
+            out[c] = np.rint(value).astype(np.int64) if integer[i] else value
         j = len(self.numeric)
         for col, values in self.categories:
             block = x[:, j : j + len(values)]
@@ -134,30 +141,63 @@ class TabularEncoder:
         return pd.DataFrame(out)
 
 
+def table_scenario(
+    name: str,
+    frame: pd.DataFrame,
+    *,
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    group: str,
+    tstr: tuple[str, str] | None = None,
+    conditioning: Conditioning = Conditioning.NONE,
+) -> Scenario:
+    """Records of a table as a scenario: numeric columns standardised, categoricals one-hot.
+
+    The groups are the values of ``group`` (a categorical column), largest first; each
+    group is one mode. ``tstr`` names a binary target and its positive value for the
+    train-on-synthetic-test-on-real fairness check. Generated rows decode back to records
+    (``scenario.encoder.decode``).
+
+    Raises
+    ------
+    ValueError
+        For a missing column, a group column not among ``categorical``, or empty cells.
+    """
+    for col in (*numeric, *categorical):
+        if col not in frame:
+            raise ValueError(f"table {name!r}: no column {col!r}")
+        if frame[col].isna().any():
+            raise ValueError(f"table {name!r}, column {col!r}: empty cells")
+    if group not in categorical:
+        raise ValueError(
+            f"group column {group!r} must be one of the categorical columns {list(categorical)}"
+        )
+    enc = TabularEncoder.fit(frame, numeric, categorical)
+    x = enc.encode(frame)
+    counts = frame[group].astype(str).value_counts()
+    names = tuple(str(v) for v in counts.index)  # majority first: group 0 is the largest
+    mode = frame[group].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
+    mode_groups = np.arange(len(names), dtype=np.int64)
+    groups, label = with_labels(x, mode, mode_groups, conditioning)
+    return Scenario(
+        name=name, x=x, mode=mode, group=groups, label=label, conditioning=conditioning,
+        mode_groups=mode_groups, mode_weights=counts.to_numpy(float) / len(frame),
+        num_groups=len(names), encoder=enc, group_names=names, group_attribute=group, tstr=tstr,
+    )  # fmt: skip
+
+
 def arrests_scenario(
     name: str,
     *,
     sensitive: Literal["colour", "sex"] = "colour",
     conditioning: Conditioning = Conditioning.NONE,
 ) -> Scenario:
-    """Arrests records encoded for a GAN; group (and mode) = the sensitive attribute.
-
-    The encoder is stored on the scenario so generated rows decode to records.
-    """
+    """Arrests records encoded for a GAN; group (and mode) = the sensitive attribute."""
     from sklego.datasets import load_arrests
 
     if sensitive not in ("colour", "sex"):
         raise ValueError(f"sensitive must be 'colour' or 'sex', got {sensitive!r}")
-    df = load_arrests(as_frame=True)
-    enc = TabularEncoder.fit(df, ARRESTS_NUMERIC, ARRESTS_CATEGORICAL)
-    x = enc.encode(df)
-    counts = df[sensitive].value_counts()
-    names = tuple(str(v) for v in counts.index)  # majority first: group 0 is the largest
-    mode = df[sensitive].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
-    mode_groups = np.arange(len(names), dtype=np.int64)
-    group, label = with_labels(x, mode, mode_groups, conditioning)
-    return Scenario(
-        name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
-        mode_groups=mode_groups, mode_weights=counts.to_numpy(float) / len(df),
-        num_groups=len(names), encoder=enc, group_names=names, group_attribute=sensitive,
+    return table_scenario(
+        name, load_arrests(as_frame=True), numeric=ARRESTS_NUMERIC, categorical=ARRESTS_CATEGORICAL,
+        group=sensitive, tstr=("released", "Yes"), conditioning=conditioning,
     )  # fmt: skip

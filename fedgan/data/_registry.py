@@ -10,13 +10,14 @@ from typing import Any, Literal
 
 from fedgan._checks import FieldError
 from fedgan.choices import one_of
+from fedgan.data._custom import custom_scenario
 from fedgan.data._mixtures import grid_means, mixture_scenario, ring_means
 from fedgan.data._real import arrests_scenario, digits_scenario
 from fedgan.data._scenario import Conditioning, Scenario
 
 __all__ = ["SCENARIOS", "PartitionScheme", "ScenarioSpec", "load_scenario", "scenario_spec"]
 
-DatasetName = Literal["ring8", "grid25", "digits", "arrests"]
+DatasetName = Literal["ring8", "grid25", "digits", "arrests", "custom"]
 
 
 class PartitionScheme(enum.StrEnum):
@@ -63,6 +64,8 @@ class ScenarioSpec:
         Every client gets at least this many rows.
     seed : int
         Seed of the data and of the split.
+    source : str
+        ``"package.module:NAME"`` of a :class:`~fedgan.data.CustomScenario` (dataset ``custom``).
     """
 
     dataset: DatasetName
@@ -79,11 +82,16 @@ class ScenarioSpec:
     num_samples: int = 20_000
     min_partition_size: int = 10
     seed: int = 0
+    source: str = ""
 
     def __post_init__(self) -> None:
-        if self.dataset not in ("ring8", "grid25", "digits", "arrests"):
+        if (self.dataset == "custom") != bool(self.source):
             raise FieldError(
-                "dataset", f"must be ring8, grid25, digits or arrests, got {self.dataset!r}"
+                "source", "names the CustomScenario of dataset 'custom', and only of it"
+            )
+        if self.dataset not in ("ring8", "grid25", "digits", "arrests", "custom"):
+            raise FieldError(
+                "dataset", f"must be ring8, grid25, digits, arrests or custom, got {self.dataset!r}"
             )
         _enum(self, "partitioner", PartitionScheme)
         _enum(self, "conditioning", Conditioning)
@@ -169,14 +177,19 @@ def scenario_spec(name: str, **overrides: Any) -> ScenarioSpec:
     ValueError
         For an unknown name (the message lists the valid ones) or a bad override.
     """
-    if name not in SCENARIOS:
-        raise ValueError(
-            f"unknown scenario {name!r}; valid scenarios: {', '.join(sorted(SCENARIOS))}"
-        )
     fields = {f.name for f in dataclasses.fields(ScenarioSpec)}
     unknown = sorted(set(overrides) - fields)
     if unknown:
         raise ValueError(f"unknown scenario field(s) {unknown}; allowed: {sorted(fields)}")
+    if ":" in name:  # your own dataset: "package.module:NAME"
+        custom = custom_scenario(name)
+        base = ScenarioSpec("custom", num_partitions=custom.num_partitions, source=name)
+        return dataclasses.replace(base, **overrides)
+    if name not in SCENARIOS:
+        raise ValueError(
+            f"unknown scenario {name!r}; valid scenarios: {', '.join(sorted(SCENARIOS))} "
+            "(or 'package.module:NAME' of a fedgan.data.CustomScenario)"
+        )
     return dataclasses.replace(SCENARIOS[name], **overrides)
 
 
@@ -195,6 +208,8 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
             num_samples=spec.num_samples, conditioning=spec.conditioning, seed=spec.seed,
             minority_name="minority (diagonal)" if diagonal else "",
         )  # fmt: skip
+    if spec.dataset == "custom":
+        return custom_scenario(spec.source).load(spec.seed)
     if spec.dataset == "digits":
         return digits_scenario(
             label, minority_classes=spec.minority_modes, minority_share=spec.minority_share,

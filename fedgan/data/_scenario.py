@@ -50,6 +50,9 @@ class Scenario:
         Human-readable name of each group.
     group_attribute : str
         Column the groups are values of (tabular data), used in readable names.
+    tstr : tuple of str, optional
+        Tables: a binary target column and its positive value, for the
+        train-on-synthetic-test-on-real fairness check.
     standardise : bool
         Whether models should see the rows standardised (:meth:`standardisation`);
         true for raw coordinates, false for data already scaled (images in [−1, 1],
@@ -72,6 +75,7 @@ class Scenario:
     group_names: tuple[str, ...] = ()
     standardise: bool = False
     group_attribute: str = ""
+    tstr: tuple[str, str] | None = None
 
     @property
     def kind(self) -> Literal["mixture", "image", "tabular"]:

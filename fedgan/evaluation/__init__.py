@@ -8,7 +8,13 @@ row per round × group. :func:`verdict` says in plain words whether the run lear
 """
 
 from fedgan.evaluation._evaluator import GROUP_COLUMNS, Evaluator
-from fedgan.evaluation._scorers import Score, chance_hq, coverage_anchors, score_samples
+from fedgan.evaluation._scorers import (
+    Score,
+    chance_hq,
+    coverage_anchors,
+    reference_rows,
+    score_samples,
+)
 from fedgan.evaluation._verdict import Verdict, verdict
 
 __all__ = [
@@ -18,6 +24,7 @@ __all__ = [
     "Verdict",
     "chance_hq",
     "coverage_anchors",
+    "reference_rows",
     "score_samples",
     "verdict",
 ]

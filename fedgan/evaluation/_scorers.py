@@ -15,7 +15,7 @@ import pandas as pd
 from fedgan.data import Scenario
 from fedgan.metrics import digits_classifier, mode_coverage, prdc, tstr_fairness
 
-__all__ = ["Score", "chance_hq", "score_samples"]
+__all__ = ["Score", "chance_hq", "coverage_anchors", "reference_rows", "score_samples"]
 
 REFERENCE_ROWS = 1500  # real rows the sample-based metrics compare against
 
@@ -50,7 +50,7 @@ def coverage_anchors(scenario: Scenario, samples: int, seed: int) -> tuple[float
 
     Both have ``samples`` rows (real: as many as are left outside the reference).
     """
-    ref = _reference(scenario, seed)
+    ref = reference_rows(scenario, seed)
     real = scenario.x[ref].reshape(len(ref), -1).astype(np.float64)
     x = scenario.x.reshape(len(scenario.x), -1).astype(np.float64)
     rng = np.random.default_rng(seed + 1)
@@ -62,13 +62,18 @@ def coverage_anchors(scenario: Scenario, samples: int, seed: int) -> tuple[float
     return chance, real_cov
 
 
-def _reference(scenario: Scenario, seed: int) -> np.ndarray:
+def reference_rows(scenario: Scenario, seed: int) -> np.ndarray:
+    """Real rows the samples are compared with.
+
+    At most 1,500, and at most half of a small dataset, so that held-out rows remain to say
+    what real data scores.
+    """
     n = len(scenario.x)
-    return np.random.default_rng(seed).permutation(n)[: min(n, REFERENCE_ROWS)]
+    return np.random.default_rng(seed).permutation(n)[: min(REFERENCE_ROWS, max(n // 2, 6))]
 
 
 def _prdc_part(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
-    ref = _reference(scenario, seed)
+    ref = reference_rows(scenario, seed)
     pr = prdc(scenario.x[ref].reshape(len(ref), -1), x, real_groups=scenario.group[ref])
     table = pr.per_group[["precision", "recall", "coverage", "fake_count"]].copy()
     notes = {}
@@ -148,15 +153,23 @@ def _tabular(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     base = _prdc_part(scenario, x, seed)
     notes = dict(base.notes)
     overall = dict(base.overall)
-    try:
-        fair = tstr_fairness(scenario.encoder.decode(x), scenario.encoder.decode(scenario.x))
-        overall |= {
-            f"tstr/{r['sensitive']}/{k}": float(r[k])
-            for _, r in fair[fair.group == "overall"].iterrows()
-            for k in ("accuracy", "dp_difference", "eo_difference")
-        }
-    except ValueError as err:  # e.g. the synthetic rows hold a single class
-        notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
+    if scenario.tstr is None:
+        notes["tstr"] = (
+            "train-on-synthetic, test-on-real not computed: the scenario names no target"
+        )
+    else:
+        try:
+            fair = tstr_fairness(
+                scenario.encoder.decode(x), scenario.encoder.decode(scenario.x),
+                target=scenario.tstr[0], positive=scenario.tstr[1], sensitive=(scenario.group_attribute,),
+            )  # fmt: skip
+            overall |= {
+                f"tstr/{r['sensitive']}/{k}": float(r[k])
+                for _, r in fair[fair.group == "overall"].iterrows()
+                for k in ("accuracy", "dp_difference", "eo_difference")
+            }
+        except ValueError as err:  # e.g. the synthetic rows hold a single class
+            notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
     counts = np.bincount(
         np.argmax(x[:, _group_block(scenario)], axis=1), minlength=scenario.num_groups
     )

@@ -75,8 +75,18 @@ def _fmt_ci(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tstr(scenario: Scenario, samples: pd.DataFrame) -> list[str]:
+    if scenario.tstr is None:
+        return [
+            "### Train on synthetic, test on real",
+            "",
+            "Not computed: the scenario names no target.",
+            "",
+        ]
     try:
-        fair = tstr_fairness(samples, scenario.encoder.decode(scenario.x))
+        fair = tstr_fairness(
+            samples, scenario.encoder.decode(scenario.x), target=scenario.tstr[0],
+            positive=scenario.tstr[1], sensitive=(scenario.group_attribute,),
+        )  # fmt: skip
     except ValueError as err:
         return ["### Train on synthetic, test on real", "", f"Not computed: {err}.", ""]
     return ["### Train on synthetic, test on real (fairlearn, by group)", "",

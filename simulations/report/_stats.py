@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from fedgan.data import Scenario
+from fedgan.evaluation import reference_rows
 from fedgan.metrics import disaggregate, prdc
 
 __all__ = ["coverage_ci", "mixture_ci"]
@@ -89,7 +90,7 @@ def coverage_ci(
     scenario: Scenario, samples: np.ndarray, *, seed: int, n_boot: int = 200
 ) -> pd.DataFrame:
     """Share of each group's real rows covered by a generated row (fairlearn MetricFrame, CIs)."""
-    ref = np.random.default_rng(seed).permutation(len(scenario.x))[:1500]
+    ref = reference_rows(scenario, seed)
     real = scenario.x[ref].reshape(len(ref), -1)
     pr = prdc(real, np.asarray(samples, dtype=np.float64), real_groups=scenario.group[ref])
     names = np.array([scenario.group_name(int(g)) for g in scenario.group[ref]])

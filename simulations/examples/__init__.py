@@ -1,0 +1,1 @@
+"""Worked examples: your own data and partitioner (``wine_csv``)."""
