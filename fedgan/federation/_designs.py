@@ -207,4 +207,4 @@ def place_owned(
                 f"owned slice {name!r} of partition {partition_id} has shape {tuple(value.shape)}; "
                 f"expected {tuple(table[name][rows].shape) if name in table else 'no such parameter'}"
             )
-        table[name][rows] = value.to(table[name].dtype)
+        table[name][rows] = value.to(device=table[name].device, dtype=table[name].dtype)
