@@ -221,7 +221,7 @@ def markdown_summary(table: pd.DataFrame) -> str:
         if "wall_seconds" in runs and runs["wall_seconds"].notna().any():
             row["wall s"] = _ms(runs["wall_seconds"], "{:.0f}")
         rows.append(row)
-    return pd.DataFrame(rows).to_markdown(index=False)
+    return pd.DataFrame(rows).fillna("—").to_markdown(index=False)
 
 
 def main(argv: list[str] | None = None) -> None:
