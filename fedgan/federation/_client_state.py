@@ -26,9 +26,9 @@ _CRITIC, _OWN = "critic/", "own/"
 
 def _opt_arrays(prefix: str, opt: torch.optim.Optimizer) -> dict[str, np.ndarray]:
     out = {}
-    for pid, slots in opt.state_dict()["state"].items():
+    for index, slots in opt.state_dict()["state"].items():
         for name, value in slots.items():
-            out[f"{prefix}{pid}/{name}"] = torch.as_tensor(value).detach().cpu().numpy()
+            out[f"{prefix}{index}/{name}"] = torch.as_tensor(value).detach().cpu().numpy()
     return out
 
 
@@ -37,9 +37,9 @@ def _load_opt(prefix: str, opt: torch.optim.Optimizer, arrays: Mapping[str, np.n
     state: dict[int, dict[str, torch.Tensor]] = {}
     for key, value in arrays.items():
         if key.startswith(prefix):
-            pid, name = key[len(prefix) :].split("/", 1)
+            index, name = key[len(prefix) :].split("/", 1)
             t = torch.from_numpy(np.array(value))
-            state.setdefault(int(pid), {})[name] = t if name == "step" else t.to(device)
+            state.setdefault(int(index), {})[name] = t if name == "step" else t.to(device)
     if state:
         opt.load_state_dict({"state": state, "param_groups": opt.state_dict()["param_groups"]})
 
