@@ -187,8 +187,9 @@ def _ms(values: pd.Series, fmt: str = "{:.2f}") -> str:
     finite = values[np.isfinite(values)]
     if finite.empty:
         return "inf" if len(values) else "n/a"
-    sd = finite.std(ddof=1) if len(finite) > 1 else float("nan")
-    text = f"{fmt.format(finite.mean())} ± {fmt.format(sd)}"
+    text = fmt.format(finite.mean())
+    if len(finite) > 1:
+        text += f" ± {fmt.format(finite.std(ddof=1))}"
     return text if len(finite) == len(values) else f"{text} ({len(values) - len(finite)}× inf)"
 
 
