@@ -71,13 +71,26 @@ def _settings(sweep: dict[str, Any], variant: dict[str, Any], seed: int) -> dict
 
 
 def _finished(run_dir: Path, settings: dict[str, Any]) -> bool:
-    """Whether ``run_dir`` holds a finished run of exactly these settings."""
-    cfg = run_dir / "config.json"
-    if not (cfg.is_file() and (run_dir / "metrics.csv").is_file()):
+    """Whether ``run_dir`` holds a finished sweep run of exactly these settings.
+
+    The run records resolved values in ``config.json`` (e.g. ``num-partitions = 0`` becomes the
+    node count), so the request is compared with what the sweep stored in ``timing.json`` when
+    the run finished, and ``config.json`` must still be the file that run wrote.
+    """
+    cfg, timing = run_dir / "config.json", run_dir / "timing.json"
+    if not (cfg.is_file() and timing.is_file() and (run_dir / "metrics.csv").is_file()):
         return False
-    recorded = json.loads(cfg.read_text())
-    wanted = RunConfig.from_mapping(settings).to_mapping()
-    return all(recorded.get(k) == v for k, v in wanted.items() if k != "output-dir")
+    stored = json.loads(timing.read_text())
+    wanted = _requested(settings)
+    return bool(
+        stored.get("requested") == wanted
+        and stored.get("config-fingerprint") == config_fingerprint(json.loads(cfg.read_text()))
+    )
+
+
+def _requested(settings: dict[str, Any]) -> dict[str, Any]:
+    mapping = RunConfig.from_mapping(settings).to_mapping()
+    return {k: v for k, v in mapping.items() if k != "output-dir"}
 
 
 def _order(sweep: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
@@ -113,9 +126,15 @@ def run_sweep(path: Path, out: Path, *, timeout: float = 1800.0) -> pd.DataFrame
             timeout,
             out / ".flwr" / f"{variant['label']}-{seed}",
         )
+        fingerprint = config_fingerprint(json.loads((run_dir / "config.json").read_text()))
         write_json(
             run_dir / "timing.json",
-            {"wall-seconds": round(time.perf_counter() - start, 1), "mode": mode},
+            {
+                "wall-seconds": round(time.perf_counter() - start, 1),
+                "mode": mode,
+                "requested": _requested(settings),
+                "config-fingerprint": fingerprint,
+            },
         )
     table = gather(sweep, out)
     write_csv(out / "results.csv", table)

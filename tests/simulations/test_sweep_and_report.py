@@ -49,14 +49,17 @@ def test_smoke_sweep_then_report(tmp_path: Path) -> None:
     # a second call reuses the finished runs; a changed setting reruns only that run
     again = run_sweep(SMOKE, out, timeout=5)
     assert len(again) == len(table)
-    cfg = out / "central" / "seed0" / "config.json"
-    changed = json.loads(cfg.read_text()) | {"num-server-rounds": 1}
-    cfg.write_text(json.dumps(changed))
     from simulations.run import _finished
 
-    assert not _finished(out / "central" / "seed0", {"scenario": "ring8-minority", "num-server-rounds": 2,
-                                                       "generator-steps": 3, "batch-size": 32, "hidden": 32,
-                                                       "eval-samples": 400, "seed": 0})  # fmt: skip
+    central = out / "central" / "seed0"
+    request = {"scenario": "ring8-minority", "num-server-rounds": 2, "generator-steps": 3,
+               "batch-size": 32, "hidden": 32, "eval-samples": 400, "seed": 0}  # fmt: skip
+    assert _finished(central, request)
+    assert not _finished(central, request | {"num-server-rounds": 3})
+    # a run folder rewritten since the sweep finished it is not taken as done
+    cfg = central / "config.json"
+    cfg.write_text(json.dumps(json.loads(cfg.read_text()) | {"num-server-rounds": 1}))
+    assert not _finished(central, request)
 
 
 def test_report_rejects_missing_or_malformed_folder(tmp_path: Path) -> None:
