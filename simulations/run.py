@@ -20,6 +20,7 @@ import argparse
 import json
 import time
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,19 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 
 
-def load_sweep(path: Path) -> dict[str, Any]:
-    """Read and validate a sweep file; every run config is checked before anything runs."""
+def load_sweep(path: Path, *, seeds: Sequence[int] | None = None) -> dict[str, Any]:
+    """Read and validate a sweep file; every run config is checked before anything runs.
+
+    ``seeds``, when given, replaces the file's seeds (e.g. one seed of an expensive sweep).
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"sweep file {path} does not exist")
     sweep = tomllib.loads(path.read_text())
+    if seeds is not None:
+        if not seeds or not all(isinstance(s, int) and s >= 0 for s in seeds):
+            raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {seeds!r}")
+        sweep["seeds"] = list(seeds)
     for key in ("name", "seeds", "variants"):
         if key not in sweep:
             raise ValueError(f"sweep file {path}: missing key {key!r}")
@@ -99,9 +107,11 @@ def _order(sweep: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
     return [(v, s) for v in central + others for s in sweep["seeds"]]
 
 
-def run_sweep(path: Path, out: Path, *, timeout: float = 1800.0) -> pd.DataFrame:
+def run_sweep(
+    path: Path, out: Path, *, timeout: float = 1800.0, seeds: Sequence[int] | None = None
+) -> pd.DataFrame:
     """Run every variant × seed not yet finished under ``out``; return the gathered table."""
-    sweep = load_sweep(path)
+    sweep = load_sweep(path, seeds=seeds)
     jobs = _order(sweep)
     reference = {
         s: out / v["label"] / f"seed{s}" for v, s in jobs if v.get("mode") == "centralised"
@@ -252,10 +262,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("sweep", type=Path)
     ap.add_argument("--out", type=Path, default=None, help="default: results/<sweep name>")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per federated run")
+    ap.add_argument(
+        "--seeds", type=int, nargs="+", default=None, help="run these seeds, not the file's"
+    )
     args = ap.parse_args(argv)
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep, seeds=args.seeds)
     out = args.out or ROOT / "results" / sweep["name"]
-    table = run_sweep(args.sweep, out, timeout=args.timeout)
+    table = run_sweep(args.sweep, out, timeout=args.timeout, seeds=args.seeds)
     print(markdown_summary(table))
     print(f"[sweep] results in {out.resolve()}")
 

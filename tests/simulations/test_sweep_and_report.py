@@ -102,3 +102,14 @@ def test_sweep_file_validated_before_running(tmp_path: Path) -> None:
         load_sweep(f)
     with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
         load_sweep(tmp_path / "nope.toml")
+
+
+def test_seeds_override_replaces_the_files_seeds(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text('name = "x"\nseeds = [0, 1, 2]\n[[variants]]\nlabel = "v"\n')
+    assert load_sweep(f)["seeds"] == [0, 1, 2]
+    assert load_sweep(f, seeds=[2])["seeds"] == [2]
+    with pytest.raises(ValueError, match="seeds"):
+        load_sweep(f, seeds=[])
+    with pytest.raises(ValueError, match="seeds"):
+        load_sweep(f, seeds=[-1])
