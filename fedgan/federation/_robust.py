@@ -3,7 +3,9 @@
 Two sizes of a reply are compared with the round's other replies: how far it moves the
 shared arrays from the global ones every client started from, and how large its own source
 slices are. A reply more than ``limit`` times the median of the *other* replies on either
-is refused (leave-one-out, so two replies can still outvote a scaled one). ``trimmed-mean`` and
+is refused (leave-one-out, so two replies can still outvote a scaled one). The previous
+accepted round's sizes join the others, so a round whose replies are mostly corrupted, or
+hold one reply, is still measured against sound ones. ``trimmed-mean`` and
 ``median`` average the shared arrays coordinate by coordinate, unweighted, as Flower's
 ``FedTrimmedAvg`` and ``FedMedian`` do.
 """
@@ -23,15 +25,21 @@ AGGREGATION_RULES: tuple[AggregationRule, ...] = get_args(AggregationRule)
 TRIM = 0.2  # share cut from each end by trimmed-mean
 
 
-def outlying_updates(norms: Sequence[float], limit: float) -> list[int]:
-    """Indices whose norm exceeds ``limit`` × the median norm of the others (limit 0: none)."""
-    if limit <= 0 or len(norms) < 2:
+def outlying_updates(
+    norms: Sequence[float], limit: float, *, history: Sequence[float] = ()
+) -> list[int]:
+    """Indices whose norm exceeds ``limit`` × the median of the others and ``history``.
+
+    ``limit`` 0 turns the check off; with no other reply and no history nothing is refused.
+    """
+    if limit <= 0:
         return []
     arr = np.asarray(norms, dtype=np.float64)
+    past = np.asarray(history, dtype=np.float64)
     out = []
     for i, n in enumerate(arr):
-        others = np.median(np.delete(arr, i))
-        if n > limit * max(others, 1e-12):
+        others = np.concatenate([np.delete(arr, i), past])
+        if others.size and n > limit * max(float(np.median(others)), 1e-12):
             out.append(i)
     return out
 

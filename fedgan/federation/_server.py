@@ -123,6 +123,8 @@ class Aggregator:
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
         self.last_learned: np.ndarray | None = None
+        # Sizes of the last accepted round's replies: the outlier rule's memory.
+        self.accepted_norms = np.zeros((0, 2))
         # What a reply must hold: the shared arrays as sent, and one slice per group of
         # each per-source parameter.
         self._shapes = {k: tuple(v.shape) for k, v in design.download(generator, critic).items()}
@@ -177,9 +179,12 @@ class Aggregator:
         limit = self.config.update_norm_limit
         outliers: dict[int, str] = {}
         for col, what in ((1, "size of its own slices"), (0, "update norm")):
-            for i in outlying_updates(norms[:, col].tolist(), limit):
+            for i in outlying_updates(
+                norms[:, col].tolist(), limit, history=self.accepted_norms[:, col].tolist()
+            ):
                 outliers[ok[i][0].partition_id] = (
-                    f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others"
+                    f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others "
+                    "(this round's and the last accepted round's)"
                 )
         for reply, report, status, reason in checked:
             pid = reply.partition_id
@@ -193,9 +198,11 @@ class Aggregator:
                 log.warning(
                     "round %d: reply of partition %s %s: %s", server_round, pid, status, reason
                 )
-        ok = [(rep, reply) for rep, reply in ok if rep.partition_id not in outliers]
+        keep = [i for i, (rep, _) in enumerate(ok) if rep.partition_id not in outliers]
+        ok = [ok[i] for i in keep]
         if not ok:
             return outcome
+        self.accepted_norms = norms[keep]
         counts = np.stack([r.counts for r, _ in ok])
         w = client_weights(
             counts, scheme=self.config.aggregation, beta=self.config.beta,
@@ -313,6 +320,7 @@ class Aggregator:
             "logs": tables_to_text({
                 "weight_log": self.weight_log, "client_log": self.client_log,
                 "last_learned": None if self.last_learned is None else self.last_learned.tolist(),
+                "accepted_norms": self.accepted_norms.tolist(),
             }),
         }  # fmt: skip
 
@@ -326,3 +334,4 @@ class Aggregator:
         self.last_learned = (
             None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
         )
+        self.accepted_norms = np.asarray(logs["accepted_norms"], dtype=np.float64).reshape(-1, 2)

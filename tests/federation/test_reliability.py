@@ -55,6 +55,29 @@ def test_outliers_against_the_others(norms: list[float], limit: float, bad: list
     assert outlying_updates(norms, limit) == bad
 
 
+def test_last_accepted_round_outvotes_a_mostly_corrupted_round() -> None:
+    past = [1.0, 1.1, 0.9, 1.0, 1.2]
+    assert outlying_updates([1e4, 2e4, 1e4, 1.0], 10, history=past) == [0, 1, 2]
+    assert outlying_updates([1e4, 2e4, 1e4, 1.0], 10) == []  # without memory they outvote
+    assert outlying_updates([1e4], 10, history=past) == [0]  # a lone reply is still checked
+    assert outlying_updates([5.0], 10, history=past) == []
+
+
+def test_aggregator_remembers_the_last_accepted_round() -> None:
+    agg, _ = _aggregator("private-critics")
+    first = [_fake_reply(agg, p, 0.01 * (p + 1), [100, 10 if p == 0 else 0]) for p in range(3)]
+    assert agg.aggregate(1, first).accepted == [0, 1, 2]
+    scaled = [_fake_reply(agg, p, 1e4, [100, 0]) for p in (1, 2)]
+    out = agg.aggregate(2, [_fake_reply(agg, 0, 0.01, [100, 10]), *scaled])
+    assert out.accepted == [0]
+    status = {s["partition_id"]: s["status"] for s in out.statuses}
+    assert status == {0: "ok", 1: "rejected", 2: "rejected"}
+    saved = agg.state()
+    again, _ = _aggregator("private-critics")
+    again.restore(saved)
+    assert np.array_equal(again.accepted_norms, agg.accepted_norms)
+
+
 def test_robust_averages() -> None:
     vals = [torch.tensor([1.0, 10.0]), torch.tensor([2.0, 20.0]), torch.tensor([100.0, 30.0]),
             torch.tensor([3.0, 40.0]), torch.tensor([4.0, 50.0])]  # fmt: skip
