@@ -29,7 +29,8 @@ def _scatter(plt: Any, scenario: Scenario, samples: pd.DataFrame, title: str) ->
         ax.scatter(real[:, 0], real[:, 1], s=4, alpha=0.3, label=f"real: {scenario.group_name(g)}")
     ax.scatter(samples.iloc[:, 0], samples.iloc[:, 1], s=3, c="k", alpha=0.5, label="generated")
     ax.set(title=title, xlabel="x0", ylabel="x1")
-    ax.legend(markerscale=3, fontsize=7)
+    # Below the axes: on a grid every spot inside them is a mode.
+    ax.legend(markerscale=3, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig
 
 
