@@ -113,3 +113,11 @@ def test_seeds_override_replaces_the_files_seeds(tmp_path: Path) -> None:
         load_sweep(f, seeds=[])
     with pytest.raises(ValueError, match="seeds"):
         load_sweep(f, seeds=[-1])
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "simulations" / "scenarios").glob("*.toml")), ids=str
+)
+def test_every_shipped_sweep_file_is_valid(path: Path) -> None:
+    sweep = load_sweep(path)
+    assert sweep["variants"] and sweep["seeds"]
