@@ -17,17 +17,20 @@ __all__ = [
     "FEDERATIONS",
     "GROUP_WEIGHTINGS",
     "MODEL_KINDS",
+    "PER_SOURCE_FEDERATIONS",
+    "SOURCE_CONDITIONINGS",
     "Aggregation",
     "Balance",
     "DPMode",
     "Federation",
     "GroupWeightingName",
     "ModelKind",
+    "SourceConditioning",
     "allowed",
     "one_of",
 ]
 
-Federation = Literal["client-conditional", "shared-critic", "private-critics"]
+Federation = Literal["shared-generator", "client-conditional", "shared-critic", "private-critics"]
 """How the federation's objective is formed (see :mod:`fedgan.federation`)."""
 
 Aggregation = Literal["size", "uniform", "group-balanced", "kl"]
@@ -45,12 +48,19 @@ DPMode = Literal["off", "critic", "generator-gradient"]
 ModelKind = Literal["mlp", "conv"]
 """Network family: MLPs for vectors, small conv nets for images."""
 
+SourceConditioning = Literal["concat", "film"]
+"""How a generator source's embedding conditions the MLP: concatenated to the noise, or
+also as per-layer gains and biases from a shared projection of it (FiLM)."""
+
 FEDERATIONS: tuple[Federation, ...] = get_args(Federation)
+PER_SOURCE_FEDERATIONS: tuple[Federation, ...] = ("shared-generator", "client-conditional")
+"""Designs whose generator makes rows for a (client, group) source: it carries the group."""
 AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 BALANCES: tuple[Balance, ...] = get_args(Balance)
 GROUP_WEIGHTINGS: tuple[GroupWeightingName, ...] = get_args(GroupWeightingName)
 DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
 MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
+SOURCE_CONDITIONINGS: tuple[SourceConditioning, ...] = get_args(SourceConditioning)
 DEVICE_KINDS = ("auto", "cpu", "cuda[:index]")
 
 

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 from fedgan._checks import FieldError
-from fedgan.choices import Aggregation, DPMode, Federation, GroupWeightingName, ModelKind
+from fedgan.choices import (
+    PER_SOURCE_FEDERATIONS,
+    Aggregation,
+    DPMode,
+    Federation,
+    GroupWeightingName,
+    ModelKind,
+    SourceConditioning,
+)
 from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
 from fedgan.losses import GroupWeighting
 from fedgan.privacy import PrivacySettings
@@ -78,6 +86,7 @@ class RunConfig:
     latent_dim: int = 8
     hidden: int = 128
     generator_activation: Literal["relu", "leaky-relu"] = "relu"
+    source_conditioning: SourceConditioning = "concat"
     standardise: bool = True
     conditioning: Literal["", "none", "group", "mode"] = ""
     alpha: float = 0.0
@@ -187,18 +196,21 @@ class RunConfig:
         self._check_combinations(spec)
 
     def _check_combinations(self, spec: ScenarioSpec) -> None:
-        conditional = self.federation == "client-conditional"
+        conditional = self.federation in PER_SOURCE_FEDERATIONS
         _check(
             not (conditional and spec.conditioning.value != "none"),
             "conditioning",
-            "must be 'none' with federation = 'client-conditional': its sources already "
+            f"must be 'none' with federation = {self.federation!r}: its sources already "
             f"carry the group; got {spec.conditioning.value!r}",
         )
         _check(
-            not (self.dp == "generator-gradient" and self.federation == "shared-critic"),
+            not (
+                self.dp == "generator-gradient"
+                and self.federation in ("shared-critic", "shared-generator")
+            ),
             "federation",
-            "must not be 'shared-critic' with dp = 'generator-gradient': that critic is not "
-            "private and must stay on its client",
+            f"must not be {self.federation!r} with dp = 'generator-gradient': that design sends "
+            "the critic off the client, so the critic itself must be private (dp = 'critic')",
         )
         _check(
             not (self.dp == "critic" and self.gp_every > 1),
@@ -211,7 +223,7 @@ class RunConfig:
             f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",
         )
         _check(
-            self.model == "mlp" or not (conditional and self.source_layers),
+            self.model == "mlp" or not (self.federation == "client-conditional" and self.source_layers),
             "source_layers",
             "must be 0 with model = 'conv' (only MLP layers can be per source)",
         )
@@ -234,7 +246,7 @@ class RunConfig:
         if self.group_weighting != "auto":
             return self.group_weighting
         conditioning = (spec or self.scenario_spec()).conditioning.value
-        paired = self.federation == "client-conditional" or conditioning != "none"
+        paired = self.federation in PER_SOURCE_FEDERATIONS or conditioning != "none"
         return "uniform" if paired else "proportional"
 
     def _build_privacy(self) -> PrivacySettings:
@@ -262,6 +274,10 @@ class RunConfig:
     def total_generator_steps(self) -> int:
         """Generator steps of the whole run (the learning-rate schedule's length)."""
         return self.num_server_rounds * self.generator_steps
+
+    def critic_steps_per_round(self) -> int:
+        """Critic updates a client takes per round (``generator-steps`` × ``n-critic``)."""
+        return self.generator_steps * self.n_critic
 
     def private_steps_per_round(self) -> int:
         """Accounted steps one round of local training takes."""

@@ -24,18 +24,26 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from fedgan.choices import MODEL_KINDS, ModelKind, allowed
+from fedgan.choices import (
+    MODEL_KINDS,
+    SOURCE_CONDITIONINGS,
+    ModelKind,
+    SourceConditioning,
+    allowed,
+)
 
 __all__ = [
     "Critic",
     "Generator",
     "GeneratorActivation",
     "ModelKind",
+    "SourceConditioning",
     "SourceLinear",
     "build_models",
 ]
 
 GeneratorActivation = Literal["relu", "leaky-relu"]
+
 _ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
 
 
@@ -110,6 +118,9 @@ class Generator(nn.Module):
         Number of hidden MLP layers (MLP only).
     activation : {"relu", "leaky-relu"}
         Hidden activation of the MLP (LeakyReLU with slope 0.2).
+    source_conditioning : {"concat", "film"}
+        How the source embedding conditions the MLP: concatenated to the noise only, or
+        also as per-layer gains and biases from a shared projection of it (FiLM).
     """
 
     def __init__(
@@ -124,6 +135,7 @@ class Generator(nn.Module):
         hidden: int = 128,
         depth: int = 3,
         activation: GeneratorActivation = "relu",
+        source_conditioning: SourceConditioning = "concat",
     ) -> None:
         super().__init__()
         _check_sizes(
@@ -137,6 +149,12 @@ class Generator(nn.Module):
             )
         if activation not in _ACTIVATIONS:
             raise ValueError(allowed("activation", activation, tuple(_ACTIVATIONS)))
+        if source_conditioning not in SOURCE_CONDITIONINGS:
+            raise ValueError(
+                allowed("source_conditioning", source_conditioning, SOURCE_CONDITIONINGS)
+            )
+        if source_conditioning == "film" and kind != "mlp":
+            raise ValueError("source_conditioning 'film' needs kind 'mlp' (per-layer gains of MLP layers)")
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
         self.num_labels = num_labels
@@ -163,6 +181,14 @@ class Generator(nn.Module):
                 )
         else:
             self.conv = _ConvUp(in_dim, self.data_shape, hidden)
+        # FiLM: each hidden layer's gains and biases from a shared projection of the
+        # source's embedding; zero at the start, so training begins from concatenation.
+        self.film: nn.ModuleList | None = None
+        if source_conditioning == "film" and num_sources:
+            self.film = nn.ModuleList(nn.Linear(latent_dim, 2 * hidden) for _ in range(depth))
+            for proj in self.film:
+                nn.init.zeros_(proj.weight)
+                nn.init.zeros_(proj.bias)
 
     def forward(
         self, z: Tensor, labels: Tensor | None = None, sources: Tensor | None = None
@@ -180,10 +206,14 @@ class Generator(nn.Module):
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
             return self.conv(h).view(z.shape[0], *self.data_shape)
+        code = parts[-1] if self.film is not None else None
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             h = layer(h, sources) if isinstance(layer, SourceLinear) else layer(h)
             if i < last:
+                if self.film is not None and code is not None:
+                    gain, bias = self.film[i](code).chunk(2, dim=1)
+                    h = h * (1 + gain) + bias
                 h = self.activation(h)
         return h.view(z.shape[0], *self.data_shape)
 
@@ -320,6 +350,7 @@ def build_models(
     hidden: int = 128,
     depth: int = 3,
     generator_activation: GeneratorActivation = "relu",
+    source_conditioning: SourceConditioning = "concat",
 ) -> tuple[Generator, Critic]:
     """Build a matching generator/critic pair.
 
@@ -339,6 +370,8 @@ def build_models(
         Sizes, see :class:`Generator`.
     generator_activation : {"relu", "leaky-relu"}
         The generator's hidden activation (the critic's is LeakyReLU(0.2)).
+    source_conditioning : {"concat", "film"}
+        How sources condition the generator, see :class:`Generator`.
 
     Returns
     -------
@@ -349,7 +382,7 @@ def build_models(
     g = Generator(
         data_shape, latent_dim=latent_dim, num_labels=num_labels, num_sources=num_sources,
         source_layers=source_layers, kind=kind, hidden=hidden, depth=depth,
-        activation=generator_activation,
+        activation=generator_activation, source_conditioning=source_conditioning,
     )  # fmt: skip
     c = Critic(
         data_shape,

@@ -23,6 +23,7 @@ from fedgan.federation._designs import (
     FederationDesign,
     PrivateCritics,
     SharedCritic,
+    SharedGenerator,
     design_for,
 )
 from fedgan.federation._run import (
@@ -48,6 +49,7 @@ __all__ = [
     "RoundLine",
     "RoundOutcome",
     "SharedCritic",
+    "SharedGenerator",
     "SimulatedFailure",
     "checkpoint_dir",
     "clear_checkpoints",

@@ -19,8 +19,8 @@ from fedgan.federation._client_state import (
 )
 from fedgan.federation._designs import design_for
 from fedgan.federation._setup import client_data, make_models, round_seed
-from fedgan.protocol import CRITIC, GENERATOR, ReplyStatus, report_metrics, unpack
-from fedgan.training import resolve_device, train_local
+from fedgan.protocol import ReplyStatus, report_metrics
+from fedgan.training import resolve_device, train_critic, train_local
 
 __all__ = ["ClientRoundResult", "client_hello", "client_round"]
 
@@ -124,9 +124,9 @@ def client_round(
         pooled=pooled, data_path=data_path,
     )  # fmt: skip
     generator, critic = make_models(config, scenario, design, num_partitions=1)
-    generator.load_state_dict(unpack(GENERATOR, download), strict=False)
-    if design.critic_travels:
-        critic.load_state_dict(unpack(CRITIC, download))
+    design.load_download(
+        download, generator, critic, partition_id=partition_id, num_groups=scenario.num_groups
+    )
     generator.to(device)
     critic.to(device)
     state = restore_state(
@@ -152,10 +152,17 @@ def client_round(
         return ClientRoundResult(
             arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {})
         )
-    stats = train_local(
-        generator, state, data, seed=round_seed(config.seed, server_round, partition_id),
-        total_steps=config.total_generator_steps,
-    )  # fmt: skip
+    seed = round_seed(config.seed, server_round, partition_id)
+    if design.server_trains:  # the generator's steps happen on the server
+        done = (server_round - 1) * config.generator_steps
+        stats = train_critic(
+            generator, state, data, seed=seed, steps=config.critic_steps_per_round(),
+            lr_factor=config.train.lr_factor(done, config.total_generator_steps),
+        )  # fmt: skip
+    else:
+        stats = train_local(
+            generator, state, data, seed=seed, total_steps=config.total_generator_steps
+        )
     metrics = report_metrics(
         partition_id=partition_id,
         num_partitions=num_partitions,

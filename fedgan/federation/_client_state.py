@@ -51,8 +51,9 @@ def save_state(
     out: dict[str, np.ndarray] = {}
     if not design.critic_travels:
         out |= pack(_CRITIC, state.critic.state_dict())
-    own = set(generator.source_parameter_names())
-    out |= pack(_OWN, {k: v for k, v in generator.named_parameters() if k in own})
+    if not design.server_trains:  # otherwise the server owns every generator weight
+        own = set(generator.source_parameter_names())
+        out |= pack(_OWN, {k: v for k, v in generator.named_parameters() if k in own})
     out |= _opt_arrays("copt/", state.critic_optimizer)
     if state.generator_optimizer is not None:
         out |= _opt_arrays("gopt/", state.generator_optimizer)

@@ -18,6 +18,14 @@ cancel. The designs here differ in how they avoid that:
   own slices from its owner. Sampling draws the source with probability
   ``s_kg = π_g n_kg / N_g``, so the sampled mixture has group shares exactly ``π``
   (the real pooled shares by default).
+* :class:`SharedGenerator` — the same objective with **one** generator: a source owns
+  only its embedding row (``latent-dim`` numbers), every other weight is shared, and
+  the generator is trained where it is not copied. Clients update their private
+  critics against samples of their own sources and send the critics; the server takes
+  the generator's steps on ``Σ_k w_k L_k`` with one Adam state
+  (:class:`fedgan.training.ServerGenerator`). Nothing drifts, the model does not grow
+  with the clients beyond one row per source, and the client weights ``w_k`` decide
+  how strongly each client's critic shapes the shared body.
 
 The arrays that travel and how they merge follow :mod:`fedgan.protocol`.
 """
@@ -34,7 +42,7 @@ from torch import Tensor
 from fedgan.choices import FEDERATIONS, Federation, allowed
 from fedgan.data import Scenario
 from fedgan.models import Critic, Generator
-from fedgan.protocol import CRITIC, GENERATOR, OWNED, pack
+from fedgan.protocol import CRITIC, GENERATOR, OWNED, pack, unpack
 
 __all__ = [
     "DESIGNS",
@@ -42,6 +50,7 @@ __all__ = [
     "FederationDesign",
     "PrivateCritics",
     "SharedCritic",
+    "SharedGenerator",
     "design_for",
 ]
 
@@ -57,11 +66,19 @@ class FederationDesign:
         Whether the critic leaves the client (averaged by the server).
     per_source : bool
         Whether the generator has one source per (client, group) cell.
+    owns_layers : bool
+        Whether a source may own copies of generator layers (``source-layers``), not
+        just its embedding row.
+    server_trains : bool
+        Whether the server trains the generator against the clients' critics (the
+        clients then train critics only, and send them).
     """
 
     name: ClassVar[Federation]
     critic_travels: ClassVar[bool] = False
     per_source: ClassVar[bool] = False
+    owns_layers: ClassVar[bool] = False
+    server_trains: ClassVar[bool] = False
 
     def num_sources(self, num_groups: int, num_partitions: int) -> int:
         """Generator sources of a federation of ``num_partitions`` clients (0: none)."""
@@ -96,6 +113,30 @@ class FederationDesign:
         if self.critic_travels:
             arrays |= pack(CRITIC, dict(critic.named_parameters()))
         return arrays
+
+    def load_download(
+        self,
+        download: Mapping[str, np.ndarray],
+        generator: Generator,
+        critic: Critic,
+        *,
+        partition_id: int,
+        num_groups: int,
+    ) -> None:
+        """Load what the server sent into a client's local models (its own view)."""
+        generator.load_state_dict(unpack(GENERATOR, download), strict=False)
+        if self.critic_travels:
+            critic.load_state_dict(unpack(CRITIC, download))
+
+    def reply_shapes(
+        self, generator: Generator, critic: Critic, num_groups: int
+    ) -> dict[str, tuple[int, ...]]:
+        """Key and shape of every array a client's reply must hold (server's models)."""
+        shapes = {k: tuple(v.shape) for k, v in self.download(generator, critic).items()}
+        params = dict(generator.named_parameters())
+        return shapes | {
+            OWNED + n: (num_groups, *params[n].shape[1:]) for n in generator.source_parameter_names()
+        }
 
     def sampling_probs(
         self,
@@ -138,6 +179,7 @@ class ClientConditional(FederationDesign):
 
     name = "client-conditional"
     per_source = True
+    owns_layers = True
 
     def critic_label_count(self, scenario: Scenario) -> int:
         """The critic judges each group's source against that group's rows."""
@@ -176,8 +218,54 @@ class ClientConditional(FederationDesign):
         return share
 
 
+class SharedGenerator(ClientConditional):
+    """One generator trained on the server against every client's private critic.
+
+    A source owns only its embedding row; the clients receive the whole generator (to
+    sample their own sources), train their critics, and send the critics back.
+    """
+
+    name = "shared-generator"
+    owns_layers = False
+    server_trains = True
+
+    def download(self, generator: Generator, critic: Critic) -> dict[str, np.ndarray]:
+        """The whole generator, the source embedding table included."""
+        return pack(GENERATOR, dict(generator.named_parameters()))
+
+    def load_download(
+        self,
+        download: Mapping[str, np.ndarray],
+        generator: Generator,
+        critic: Critic,
+        *,
+        partition_id: int,
+        num_groups: int,
+    ) -> None:
+        """The shared weights, and this client's rows of the embedding table."""
+        params = unpack(GENERATOR, download)
+        key = "source_embed.weight"
+        table = params.pop(key, None)
+        rows = placement(partition_id, num_groups)
+        if table is None or table.shape[0] < rows.stop:
+            raise ValueError(
+                f"the download holds no source embedding rows for partition {partition_id}"
+            )
+        generator.load_state_dict(params | {key: table[rows]}, strict=False)
+
+    def upload(self, generator: Generator, critic: Critic) -> dict[str, np.ndarray]:
+        """The client's critic: the server steps the generator against it."""
+        return pack(CRITIC, dict(critic.named_parameters()))
+
+    def reply_shapes(
+        self, generator: Generator, critic: Critic, num_groups: int
+    ) -> dict[str, tuple[int, ...]]:
+        """A critic of the federation's architecture."""
+        return {CRITIC + k: tuple(v.shape) for k, v in critic.named_parameters()}
+
+
 DESIGNS: dict[Federation, FederationDesign] = {
-    d.name: d for d in (ClientConditional(), SharedCritic(), PrivateCritics())
+    d.name: d for d in (SharedGenerator(), ClientConditional(), SharedCritic(), PrivateCritics())
 }
 
 

@@ -8,6 +8,7 @@ before anything else, so the merged model does not depend on arrival order.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Mapping
@@ -22,8 +23,10 @@ from fedgan.data import Scenario
 from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._designs import FederationDesign, place_owned
 from fedgan.federation._robust import combine, outlying_updates
+from fedgan.federation._setup import round_seed
 from fedgan.federation._weights import client_weights, group_shares
 from fedgan.models import Critic, Generator
+from fedgan.training import CriticFeedback, ServerGenerator
 from fedgan.protocol import (
     CRITIC,
     GENERATOR,
@@ -125,14 +128,13 @@ class Aggregator:
         self.last_learned: np.ndarray | None = None
         # Sizes of the last accepted round's replies: the outlier rule's memory.
         self.accepted_norms = np.zeros((0, 2))
-        # What a reply must hold: the shared arrays as sent, and one slice per group of
-        # each per-source parameter.
-        self._shapes = {k: tuple(v.shape) for k, v in design.download(generator, critic).items()}
-        params = dict(generator.named_parameters())
-        self._shapes |= {
-            OWNED + n: (self.num_groups, *params[n].shape[1:])
-            for n in generator.source_parameter_names()
-        }
+        self._shapes = design.reply_shapes(generator, critic, self.num_groups)
+        # The generator trained here (shared-generator): one optimiser, never copied.
+        self.trainer = (
+            ServerGenerator(generator, config.train, total_steps=config.total_generator_steps)
+            if design.server_trains
+            else None
+        )
 
     # -- what the clients are sent ------------------------------------------------------
     def download(self) -> dict[str, np.ndarray]:
@@ -208,7 +210,9 @@ class Aggregator:
             counts, scheme=self.config.aggregation, beta=self.config.beta,
             target_share=self.config.target_shares(),
         )  # fmt: skip
-        self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w)
+        self._merge(
+            [reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round
+        )
         outcome.accepted = [r.partition_id for r, _ in ok]
         outcome.weights = w
         self.trained |= set(outcome.accepted)
@@ -288,14 +292,19 @@ class Aggregator:
         shared = owned = 0.0
         for key, value in reply.arrays.items():
             arr = np.asarray(value, dtype=np.float64)
-            if key.startswith(OWNED):
+            if key.startswith(OWNED) or key not in current:  # a private critic: its size
                 owned += float(np.sum(arr**2))
             else:
                 shared += float(np.sum((arr - current[key]) ** 2))
         return float(np.sqrt(shared)), float(np.sqrt(owned))
 
-    def _merge(self, replies: list[Reply], pids: list[int], w: np.ndarray) -> None:
+    def _merge(
+        self, replies: list[Reply], pids: list[int], w: np.ndarray, server_round: int
+    ) -> None:
         rule = self.config.aggregation_rule
+        if self.trainer is not None:
+            self._train_generator(replies, pids, w, server_round)
+            return
         for prefix, module in ((GENERATOR, self.generator), (CRITIC, self.critic)):
             parts = [unpack(prefix, r.arrays) for r in replies]
             if not parts[0]:
@@ -310,11 +319,43 @@ class Aggregator:
                 for reply, pid in zip(replies, pids):
                     place_owned(table, unpack(OWNED, reply.arrays), pid, self.num_groups)
 
+    def _train_generator(
+        self, replies: list[Reply], pids: list[int], w: np.ndarray, server_round: int
+    ) -> None:
+        """Step the shared generator against the round's critics (``shared-generator``)."""
+        assert self.trainer is not None
+        feedback = []
+        for reply, pid in zip(replies, pids):
+            report = read_report(reply.metrics)
+            critic = copy.deepcopy(self.critic)
+            critic.load_state_dict(unpack(CRITIC, reply.arrays))
+            present = np.flatnonzero(report.counts > 0)
+            # Loss weights are renormalised over the client's groups (each client's term
+            # sums to 1), so a client cannot raise its own weight w_k by declaring them.
+            weights = np.clip(np.nan_to_num(report.loss_weights, nan=0.0, posinf=0.0), 0, None)
+            if not weights[present].sum() > 0:
+                weights = np.ones_like(weights)
+            feedback.append(
+                CriticFeedback(
+                    critic=critic,
+                    sources=torch.as_tensor(present + pid * self.num_groups),
+                    groups=torch.as_tensor(present),
+                    group_weights=torch.as_tensor(weights, dtype=torch.float32),
+                )
+            )
+        rule = self.config.aggregation_rule
+        self.trainer.train(
+            feedback, w, steps=self.config.generator_steps,
+            seed=round_seed(self.config.seed, server_round, self.num_partitions),
+            combine=None if rule == "mean" else (lambda grads, wk: combine(grads, wk, rule)),
+        )  # fmt: skip
+
     # -- checkpoints -----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """What a resumed run needs: models, who trained, the logs (tensors and text only)."""
         return {
             "generator": {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()},
+            "generator_optimizer": {} if self.trainer is None else self.trainer.state(),
             "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
             "trained": sorted(self.trained),
             "logs": tables_to_text({
@@ -328,6 +369,8 @@ class Aggregator:
         """Put back what :meth:`state` saved."""
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
+        if self.trainer is not None:
+            self.trainer.restore(state["generator_optimizer"])
         self.trained = set(state["trained"])
         logs = json.loads(state["logs"])
         self.weight_log, self.client_log = logs["weight_log"], logs["client_log"]

@@ -37,9 +37,10 @@ def make_models(
             tuple(shape), kind=config.model, num_labels=scenario.num_labels,
             critic_labels=design.critic_label_count(scenario),
             num_sources=design.num_sources(scenario.num_groups, num_partitions),
-            source_layers=config.source_layers if design.per_source else 0,
+            source_layers=config.source_layers if design.owns_layers else 0,
             latent_dim=config.latent_dim, hidden=config.hidden,
             generator_activation=config.generator_activation,
+            source_conditioning=config.source_conditioning if design.per_source else "concat",
         )  # fmt: skip
     shift, scale = (
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)

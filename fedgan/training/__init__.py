@@ -11,10 +11,15 @@ Poisson under differential privacy).
 Lazy regularisation (``gp_every = k > 1``) applies the penalty on every k-th critic
 step with weight ``k·λ`` and rescales the critic's Adam lr and betas by ``k/(k+1)``,
 as StyleGAN2 does for R1.
+
+When the generator is trained where it is not copied (the ``shared-generator``
+federation), a client runs :func:`train_critic` only, and :class:`ServerGenerator` takes
+the generator's steps against every client's critic at once.
 """
 
 from fedgan.training._config import BatchSampling, TrainConfig
-from fedgan.training._loop import critic_step, generator_step, train_local
+from fedgan.training._loop import critic_step, generator_step, train_critic, train_local
+from fedgan.training._server_generator import CriticFeedback, ServerGenerator
 from fedgan.training._sampler import Batch, BatchSampler
 from fedgan.training._state import ClientData, LocalState, resolve_device
 from fedgan.training._stats import LocalStats
@@ -24,11 +29,14 @@ __all__ = [
     "BatchSampler",
     "BatchSampling",
     "ClientData",
+    "CriticFeedback",
     "LocalState",
     "LocalStats",
+    "ServerGenerator",
     "TrainConfig",
     "critic_step",
     "generator_step",
     "resolve_device",
+    "train_critic",
     "train_local",
 ]

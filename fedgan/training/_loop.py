@@ -17,7 +17,7 @@ from fedgan.training._sampler import Batch, BatchSampler
 from fedgan.training._state import ClientData, LocalState
 from fedgan.training._stats import LocalStats, StatsAccumulator
 
-__all__ = ["critic_step", "generator_step", "train_local"]
+__all__ = ["critic_step", "generator_step", "train_critic", "train_local"]
 
 
 def _set_lr(optimizer: torch.optim.Optimizer, factor: float) -> None:
@@ -128,17 +128,10 @@ def train_local(
     """
     config, device, g_count = state.config, data.x.device, data.num_groups
     rng = torch.Generator(device=device).manual_seed(int(seed))
-    sampler = BatchSampler(
-        data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng,
-        poisson_rate=None if state.private is None else state.private.sample_rate,
-    )  # fmt: skip
+    critics = _CriticUpdates(generator, state, data, rng)
     plain = BatchSampler(
         data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng
     )
-    lambdas = config.lambdas(g_count, device) if config.penalised else None
-    if state.private is not None and lambdas is not None:
-        lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty
-    stats = StatsAccumulator(g_count, device, 1 if state.private is not None else config.gp_every)
     generator.train()
     state.critic.train()
     for _ in range(config.generator_steps):
@@ -147,19 +140,91 @@ def train_local(
             _set_lr(state.critic_optimizer, factor)
             assert state.generator_optimizer is not None, "bind_generator() first"
             _set_lr(state.generator_optimizer, factor)
-        for _ in range(config.n_critic):
-            batch = sampler.batch()
-            with torch.no_grad():
-                z = torch.randn(len(batch), generator.latent_dim, device=device, generator=rng)
-                fake = generator(z, batch.labels, batch.sources)
-            lazy_on = state.private is not None or state.steps % config.gp_every == 0
-            out = critic_step(
-                state, batch, fake, num_groups=g_count, paired=data.paired,
-                lambdas=lambdas if lazy_on else None, rng=rng,
-            )  # fmt: skip
-            stats.critic(out)
+        critics.run(config.n_critic)
         loss = generator_step(
             generator, state, plain.batch(), num_groups=g_count, paired=data.paired, rng=rng
         )
-        stats.generator(loss)
-    return stats.result(data.group_counts(), state.reweighter.state())
+        critics.stats.generator(loss)
+    return critics.stats.result(data.group_counts(), state.reweighter.state())
+
+
+def train_critic(
+    generator: Generator,
+    state: LocalState,
+    data: ClientData,
+    *,
+    seed: int,
+    steps: int,
+    lr_factor: float = 1.0,
+) -> LocalStats:
+    """Run ``steps`` critic updates against samples of a generator that stays fixed.
+
+    The client's side of a federation whose generator is trained elsewhere (the
+    ``shared-generator`` design): the critic learns to tell this client's rows from the
+    generator's samples of its own sources, and the generator is not touched.
+
+    Parameters
+    ----------
+    generator : Generator
+        The current generator (only sampled).
+    state : LocalState
+        The client's critic, its optimiser and group weights; updated in place.
+    data : ClientData
+        The client's rows, on the models' device.
+    seed : int
+        Seeds batches, noise and interpolates.
+    steps : int
+        Critic updates.
+    lr_factor : float
+        The critic's learning rate as a share of ``lr_d`` (the run's schedule).
+
+    Returns
+    -------
+    LocalStats
+        ``loss_g`` is 0: no generator step was taken here.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    rng = torch.Generator(device=data.x.device).manual_seed(int(seed))
+    _set_lr(state.critic_optimizer, lr_factor)
+    critics = _CriticUpdates(generator, state, data, rng)
+    generator.eval()
+    state.critic.train()
+    critics.run(steps)
+    return critics.stats.result(data.group_counts(), state.reweighter.state())
+
+
+class _CriticUpdates:
+    """Critic steps on a client's rows against fresh samples of its own generator sources."""
+
+    def __init__(
+        self, generator: Generator, state: LocalState, data: ClientData, rng: torch.Generator
+    ) -> None:
+        config = state.config
+        self.generator, self.state, self.data, self.rng = generator, state, data, rng
+        self.sampler = BatchSampler(
+            data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng,
+            poisson_rate=None if state.private is None else state.private.sample_rate,
+        )  # fmt: skip
+        lambdas = config.lambdas(data.num_groups, data.x.device) if config.penalised else None
+        if state.private is not None and lambdas is not None:
+            lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty
+        self.lambdas = lambdas
+        gain = 1 if state.private is not None else config.gp_every
+        self.stats = StatsAccumulator(data.num_groups, data.x.device, gain)
+
+    def run(self, steps: int) -> None:
+        state, data, config = self.state, self.data, self.state.config
+        for _ in range(steps):
+            batch = self.sampler.batch()
+            with torch.no_grad():
+                z = torch.randn(
+                    len(batch), self.generator.latent_dim, device=data.x.device, generator=self.rng
+                )
+                fake = self.generator(z, batch.labels, batch.sources)
+            lazy_on = state.private is not None or state.steps % config.gp_every == 0
+            out = critic_step(
+                state, batch, fake, num_groups=data.num_groups, paired=data.paired,
+                lambdas=self.lambdas if lazy_on else None, rng=self.rng,
+            )  # fmt: skip
+            self.stats.critic(out)
