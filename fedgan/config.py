@@ -223,7 +223,8 @@ class RunConfig:
             f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",
         )
         _check(
-            self.model == "mlp" or not (self.federation == "client-conditional" and self.source_layers),
+            self.model == "mlp"
+            or not (self.federation == "client-conditional" and self.source_layers),
             "source_layers",
             "must be 0 with model = 'conv' (only MLP layers can be per source)",
         )

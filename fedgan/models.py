@@ -154,7 +154,9 @@ class Generator(nn.Module):
                 allowed("source_conditioning", source_conditioning, SOURCE_CONDITIONINGS)
             )
         if source_conditioning == "film" and kind != "mlp":
-            raise ValueError("source_conditioning 'film' needs kind 'mlp' (per-layer gains of MLP layers)")
+            raise ValueError(
+                "source_conditioning 'film' needs kind 'mlp' (per-layer gains of MLP layers)"
+            )
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
         self.num_labels = num_labels

@@ -135,7 +135,8 @@ class FederationDesign:
         shapes = {k: tuple(v.shape) for k, v in self.download(generator, critic).items()}
         params = dict(generator.named_parameters())
         return shapes | {
-            OWNED + n: (num_groups, *params[n].shape[1:]) for n in generator.source_parameter_names()
+            OWNED + n: (num_groups, *params[n].shape[1:])
+            for n in generator.source_parameter_names()
         }
 
     def sampling_probs(

@@ -26,7 +26,6 @@ from fedgan.federation._robust import combine, outlying_updates
 from fedgan.federation._setup import round_seed
 from fedgan.federation._weights import client_weights, group_shares
 from fedgan.models import Critic, Generator
-from fedgan.training import CriticFeedback, ServerGenerator
 from fedgan.protocol import (
     CRITIC,
     GENERATOR,
@@ -36,6 +35,7 @@ from fedgan.protocol import (
     read_report,
     unpack,
 )
+from fedgan.training import CriticFeedback, ServerGenerator
 
 __all__ = ["Aggregator", "Reply", "RoundOutcome"]
 
@@ -210,9 +210,7 @@ class Aggregator:
             counts, scheme=self.config.aggregation, beta=self.config.beta,
             target_share=self.config.target_shares(),
         )  # fmt: skip
-        self._merge(
-            [reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round
-        )
+        self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round)
         outcome.accepted = [r.partition_id for r, _ in ok]
         outcome.weights = w
         self.trained |= set(outcome.accepted)

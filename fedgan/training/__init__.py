@@ -19,8 +19,8 @@ the generator's steps against every client's critic at once.
 
 from fedgan.training._config import BatchSampling, TrainConfig
 from fedgan.training._loop import critic_step, generator_step, train_critic, train_local
-from fedgan.training._server_generator import CriticFeedback, ServerGenerator
 from fedgan.training._sampler import Batch, BatchSampler
+from fedgan.training._server_generator import CriticFeedback, ServerGenerator
 from fedgan.training._state import ClientData, LocalState, resolve_device
 from fedgan.training._stats import LocalStats
 

@@ -64,7 +64,9 @@ class ServerGenerator:
 
     def __init__(self, generator: Generator, config: TrainConfig, *, total_steps: int) -> None:
         self.generator, self.config, self.total_steps = generator, config, total_steps
-        self.optimizer = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
+        self.optimizer = torch.optim.Adam(
+            generator.parameters(), lr=config.lr_g, betas=config.betas
+        )
         self.steps = 0
 
     def train(
@@ -163,7 +165,9 @@ class ServerGenerator:
         for key, value in state.items():
             if key != "steps":
                 index, name = key.split("/", 1)
-                slots.setdefault(int(index), {})[name] = value if name == "step" else value.to(device)
+                slots.setdefault(int(index), {})[name] = (
+                    value if name == "step" else value.to(device)
+                )
         if slots:
             groups = self.optimizer.state_dict()["param_groups"]
             self.optimizer.load_state_dict({"state": slots, "param_groups": groups})
