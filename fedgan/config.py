@@ -58,9 +58,9 @@ class RunConfig:
     """
 
     scenario: str = "ring8-minority"
-    federation: Federation = "client-conditional"
-    num_server_rounds: int = 40
-    generator_steps: int = _T.generator_steps
+    federation: Federation = "shared-generator"
+    num_server_rounds: int = 500
+    generator_steps: int = 5
     n_critic: int = _T.n_critic
     batch_size: int = _T.batch_size
     batch_sampling: BatchSampling = _T.batch_sampling
@@ -94,7 +94,7 @@ class RunConfig:
     minority_partitions: int = 0
     num_partitions: int = 0
     eval_samples: int = 2500
-    eval_every: int = 1
+    eval_every: int = 25
     seed: int = 0
     device: str = "auto"
     output_dir: str = "outputs/latest"

@@ -101,12 +101,21 @@ class ServerGenerator:
         """
         if len(feedback) != len(weights) or not feedback:
             raise ValueError(f"need one weight per critic, got {len(weights)} for {len(feedback)}")
+        if any(fb.sources.numel() == 0 for fb in feedback):
+            raise ValueError("every CriticFeedback needs at least one source")
         if steps < 1:
             raise ValueError(f"steps must be >= 1, got {steps}")
         w = np.asarray(weights, dtype=np.float64)
         w = w / w.sum()
         device = self.generator.data_shift.device
-        rng = torch.Generator(device=device).manual_seed(int(seed))
+        # One noise stream per client, keyed by its first source: a client's samples do
+        # not depend on which other clients replied this round.
+        rngs = [
+            torch.Generator(device=device).manual_seed(
+                int(np.random.SeedSequence([int(seed), int(fb.sources[0])]).generate_state(1)[0])
+            )
+            for fb in feedback
+        ]
         for fb in feedback:
             fb.critic.to(device).eval().requires_grad_(False)
         params = [p for p in self.generator.parameters() if p.requires_grad]
@@ -116,7 +125,7 @@ class ServerGenerator:
             factor = self.config.lr_factor(self.steps, self.total_steps)
             for group in self.optimizer.param_groups:
                 group["lr"] = self.config.lr_g * factor
-            losses = [self._client_loss(fb, rng) for fb in feedback]
+            losses = [self._client_loss(fb, rng) for fb, rng in zip(feedback, rngs)]
             self.optimizer.zero_grad(set_to_none=True)
             if combine is None:
                 loss = sum((float(wk) * lk for wk, lk in zip(w, losses)), torch.zeros(()))

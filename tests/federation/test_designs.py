@@ -15,9 +15,13 @@ SCENARIO = load_scenario("ring8-minority")
 
 
 def test_registry_names_and_flags() -> None:
-    assert set(DESIGNS) == {"client-conditional", "shared-critic", "private-critics"}
+    assert set(DESIGNS) == {
+        "shared-generator", "client-conditional", "shared-critic", "private-critics"
+    }
     assert DESIGNS["shared-critic"].critic_travels and not DESIGNS["private-critics"].critic_travels
     assert DESIGNS["client-conditional"].per_source
+    assert DESIGNS["client-conditional"].owns_layers and not DESIGNS["shared-generator"].owns_layers
+    assert DESIGNS["shared-generator"].server_trains and not DESIGNS["shared-critic"].server_trains
     with pytest.raises(ValueError, match=r"federation must be one of"):
         design_for("gossip")
 

@@ -1,0 +1,144 @@
+"""The shared-generator design: one generator, private critics, weights that matter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from fedgan.config import RunConfig
+from fedgan.data import load_scenario
+from fedgan.federation import DESIGNS, Aggregator, Reply, client_round, make_models
+from fedgan.protocol import CRITIC, GENERATOR, report_metrics
+
+SCENARIO = load_scenario("ring8-minority")
+DESIGN = DESIGNS["shared-generator"]
+
+
+def _cfg(**kw: object) -> RunConfig:
+    base: dict[str, object] = dict(federation="shared-generator", generator_steps=2,
+                                   batch_size=16, eval_samples=200)  # fmt: skip
+    return RunConfig(**(base | kw))  # type: ignore[arg-type]
+
+
+def _count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("conditioning", ["concat", "film"])
+def test_size_grows_only_by_one_embedding_row_per_source(conditioning: str) -> None:
+    cfg = _cfg(source_conditioning=conditioning)
+    sizes = {k: _count(make_models(cfg, SCENARIO, DESIGN, num_partitions=k)[0]) for k in (5, 10, 100)}
+    per_source = cfg.latent_dim
+    assert per_source <= 64
+    assert sizes[10] - sizes[5] == 5 * SCENARIO.num_groups * per_source
+    assert sizes[100] - sizes[5] == 95 * SCENARIO.num_groups * per_source
+    # every other parameter is shared: the body is the same object at any K
+    body = sizes[5] - 5 * SCENARIO.num_groups * per_source
+    assert body == sizes[100] - 100 * SCENARIO.num_groups * per_source
+
+
+def test_what_travels() -> None:
+    cfg = _cfg()
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=4)
+    down, up = DESIGN.download(gen, critic), DESIGN.upload(gen, critic)
+    assert set(down) == {GENERATOR + k for k, _ in gen.named_parameters()}
+    assert down[GENERATOR + "source_embed.weight"].shape[0] == 4 * SCENARIO.num_groups
+    assert up and all(k.startswith(CRITIC) for k in up)  # only the critic goes up
+
+
+def test_a_client_loads_its_own_rows_and_leaves_the_generator_alone() -> None:
+    cfg = _cfg()
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=3)
+    with torch.no_grad():
+        gen.source_embed.weight.copy_(torch.arange(6.0)[:, None].expand(6, cfg.latent_dim))  # type: ignore[union-attr]
+    download = DESIGN.download(gen, critic)
+    local, local_critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=1)
+    DESIGN.load_download(download, local, local_critic, partition_id=2, num_groups=2)
+    assert local.source_embed.weight[:, 0].tolist() == [4.0, 5.0]  # type: ignore[union-attr]
+    res = client_round(cfg, partition_id=1, num_partitions=3, server_round=1,
+                       download=download, saved=None)  # fmt: skip
+    assert all(k.startswith(CRITIC) for k in res.arrays)
+    assert not any(k.startswith("generator/") for k in res.state)  # nothing of G kept
+    assert res.metrics["generator-steps"] == 0  # the client took no generator step
+    assert res.metrics["critic-steps"] == cfg.critic_steps_per_round()
+    start = DESIGN.download(*make_models(cfg, SCENARIO, DESIGN, num_partitions=3))
+    assert not np.array_equal(res.arrays[CRITIC + "head.weight"], start[GENERATOR + "layers.0.weight"][:1])
+
+
+def _aggregator(aggregation: str, **kw: object) -> Aggregator:
+    cfg = _cfg(aggregation=aggregation, **kw)
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=3)
+    declared = {0: np.array([100.0, 10.0]), 1: np.array([300.0, 0.0]), 2: np.array([200.0, 0.0])}
+    return Aggregator(cfg, DESIGN, SCENARIO, gen, critic, declared=declared, num_partitions=3)
+
+
+def _replies(agg: Aggregator, loud: float = 1.0, lw: tuple[float, float] = (0.3, 0.7)) -> list[Reply]:
+    out = []
+    for pid in range(3):
+        counts = agg.declared[pid]
+        metrics = report_metrics(partition_id=pid, num_partitions=3, counts=counts)
+        for g, value in enumerate(lw):
+            metrics[f"group/{g}/loss-weight"] = value * loud
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(pid + 10)
+            critic = make_models(agg.config, SCENARIO, DESIGN, num_partitions=1)[1]
+        out.append(Reply(partition_id=pid, arrays=DESIGN.upload(agg.generator, critic), metrics=metrics))
+    return out
+
+
+def _after_round(
+    aggregation: str, loud: float = 1.0, lw: tuple[float, float] = (0.3, 0.7), **kw: object
+) -> dict[str, torch.Tensor]:
+    agg = _aggregator(aggregation, **kw)
+    out = agg.aggregate(1, _replies(agg, loud, lw))
+    assert out.accepted == [0, 1, 2]
+    return {k: v.clone() for k, v in agg.generator.state_dict().items()}
+
+
+def test_the_server_steps_the_generator_and_the_weights_decide_how() -> None:
+    start = _aggregator("size").generator.state_dict()
+    size, balanced = _after_round("size"), _after_round("group-balanced")
+    assert not torch.equal(size["layers.0.weight"], start["layers.0.weight"])
+    assert not torch.equal(size["layers.0.weight"], balanced["layers.0.weight"])
+    assert torch.equal(size["layers.0.weight"], _after_round("size")["layers.0.weight"])  # same bits
+
+
+def test_a_client_cannot_raise_its_pull_by_declaring_loss_weights() -> None:
+    a, b = _after_round("size"), _after_round("size", loud=1000.0)
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    # the declared weights are used (within the client's own groups)
+    c = _after_round("size", lw=(0.9, 0.1))
+    assert not torch.allclose(a["layers.0.weight"], c["layers.0.weight"], atol=1e-6)
+
+
+@pytest.mark.parametrize("rule", ["median", "trimmed-mean"])
+def test_robust_rules_run_on_the_server_step(rule: str) -> None:
+    a = _after_round("size", aggregation_rule=rule)
+    assert not torch.equal(a["layers.0.weight"], _after_round("size")["layers.0.weight"])
+
+
+def test_checkpoint_carries_the_server_optimiser() -> None:
+    agg = _aggregator("size")
+    agg.aggregate(1, _replies(agg))
+    state = agg.state()
+    assert state["generator_optimizer"]["steps"] == 2
+    other = _aggregator("size")
+    other.restore(state)
+    agg.aggregate(2, _replies(agg))
+    other.aggregate(2, _replies(other))
+    assert all(torch.equal(v, other.generator.state_dict()[k]) for k, v in agg.generator.state_dict().items())
+
+
+def test_dp_critic_trains_and_accounts_with_this_design() -> None:
+    cfg = _cfg(dp="critic", noise_multiplier=1.0, max_grad_norm=1.0)
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=2)
+    res = client_round(cfg, partition_id=0, num_partitions=2, server_round=1,
+                       download=DESIGN.download(gen, critic), saved=None)  # fmt: skip
+    assert res.metrics["privacy/epsilon"] > 0
+    assert all(k.startswith(CRITIC) for k in res.arrays)
+
+
+def test_config_refuses_what_the_design_cannot_do() -> None:
+    with pytest.raises(ValueError, match="dp"):
+        _cfg(dp="generator-gradient")
