@@ -187,10 +187,11 @@ class Generator(nn.Module):
         # source's embedding; zero at the start, so training begins from concatenation.
         self.film: nn.ModuleList | None = None
         if source_conditioning == "film" and num_sources:
-            self.film = nn.ModuleList(nn.Linear(latent_dim, 2 * hidden) for _ in range(depth))
-            for proj in self.film:
+            projections = [nn.Linear(latent_dim, 2 * hidden) for _ in range(depth)]
+            for proj in projections:
                 nn.init.zeros_(proj.weight)
                 nn.init.zeros_(proj.bias)
+            self.film = nn.ModuleList(projections)
 
     def forward(
         self, z: Tensor, labels: Tensor | None = None, sources: Tensor | None = None

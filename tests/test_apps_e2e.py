@@ -13,7 +13,7 @@ from simulations._processes import pids_matching
 from simulations.flower import run_flower
 from simulations.inprocess import main as inprocess
 
-SMALL = {"num-server-rounds": 2, "generator-steps": 4, "batch-size": 32, "eval-samples": 500,
+SMALL = {"num-server-rounds": 2, "generator-steps": 4, "eval-every": 1, "batch-size": 32, "eval-samples": 500,
          "hidden": 32, "seed": 3, "fraction-train": 0.5}  # fmt: skip
 
 

@@ -178,7 +178,7 @@ class SharedCritic(FederationDesign):
 class ClientConditional(FederationDesign):
     """Private critics; the generator has one source per (client, group), trained by its owner."""
 
-    name = "client-conditional"
+    name: ClassVar[Federation] = "client-conditional"
     per_source = True
     owns_layers = True
 
@@ -226,7 +226,7 @@ class SharedGenerator(ClientConditional):
     sample their own sources), train their critics, and send the critics back.
     """
 
-    name = "shared-generator"
+    name: ClassVar[Federation] = "shared-generator"
     owns_layers = False
     server_trains = True
 

@@ -118,7 +118,7 @@ class ServerGenerator:
         ]
         for fb in feedback:
             fb.critic.to(device).eval().requires_grad_(False)
-        params = [p for p in self.generator.parameters() if p.requires_grad]
+        params: list[Tensor] = [p for p in self.generator.parameters() if p.requires_grad]
         self.generator.train()
         total = 0.0
         for _ in range(steps):

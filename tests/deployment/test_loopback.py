@@ -67,7 +67,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeploy
 def test_tls_authenticated_federation_completes(deployment: LocalDeployment) -> None:
     out = deployment.workdir / "results"
     status = deployment.run({"num-server-rounds": 2, "generator-steps": 5, "eval-samples": 400,
-                             "min-nodes": 2, "output-dir": str(out)}, timeout=400)  # fmt: skip
+                             "min-nodes": 2, "eval-every": 1, "output-dir": str(out)}, timeout=400)  # fmt: skip
     assert status == "finished:completed", deployment.log("flwr-run")[-3000:]
     metrics = pd.read_csv(out / "metrics.csv")
     assert sorted(metrics["round"].unique()) == [0, 1, 2]

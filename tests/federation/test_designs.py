@@ -16,7 +16,10 @@ SCENARIO = load_scenario("ring8-minority")
 
 def test_registry_names_and_flags() -> None:
     assert set(DESIGNS) == {
-        "shared-generator", "client-conditional", "shared-critic", "private-critics"
+        "shared-generator",
+        "client-conditional",
+        "shared-critic",
+        "private-critics",
     }
     assert DESIGNS["shared-critic"].critic_travels and not DESIGNS["private-critics"].critic_travels
     assert DESIGNS["client-conditional"].per_source

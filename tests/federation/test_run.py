@@ -7,13 +7,19 @@ import pandas as pd
 import pytest
 
 from fedgan.config import RunConfig
-from fedgan.federation import FederatedRun, client_hello, run_in_process, sample_partitions
+from fedgan.federation import (
+    DESIGNS,
+    FederatedRun,
+    client_hello,
+    run_in_process,
+    sample_partitions,
+)
 
-TINY = {"num-server-rounds": 2, "generator-steps": 3, "batch-size": 32, "eval-samples": 300,
+TINY = {"num-server-rounds": 2, "generator-steps": 3, "eval-every": 1, "batch-size": 32, "eval-samples": 300,
         "hidden": 16}  # fmt: skip
 
 
-@pytest.mark.parametrize("federation", ["client-conditional", "shared-critic", "private-critics"])
+@pytest.mark.parametrize("federation", list(DESIGNS))
 def test_every_design_runs_and_reports(federation: str) -> None:
     cfg = RunConfig.from_mapping(TINY | {"federation": federation})
     run = run_in_process(cfg, num_partitions=3)

@@ -28,7 +28,9 @@ def _count(module: torch.nn.Module) -> int:
 @pytest.mark.parametrize("conditioning", ["concat", "film"])
 def test_size_grows_only_by_one_embedding_row_per_source(conditioning: str) -> None:
     cfg = _cfg(source_conditioning=conditioning)
-    sizes = {k: _count(make_models(cfg, SCENARIO, DESIGN, num_partitions=k)[0]) for k in (5, 10, 100)}
+    sizes = {
+        k: _count(make_models(cfg, SCENARIO, DESIGN, num_partitions=k)[0]) for k in (5, 10, 100)
+    }
     per_source = cfg.latent_dim
     assert per_source <= 64
     assert sizes[10] - sizes[5] == 5 * SCENARIO.num_groups * per_source
@@ -63,7 +65,9 @@ def test_a_client_loads_its_own_rows_and_leaves_the_generator_alone() -> None:
     assert res.metrics["generator-steps"] == 0  # the client took no generator step
     assert res.metrics["critic-steps"] == cfg.critic_steps_per_round()
     start = DESIGN.download(*make_models(cfg, SCENARIO, DESIGN, num_partitions=3))
-    assert not np.array_equal(res.arrays[CRITIC + "head.weight"], start[GENERATOR + "layers.0.weight"][:1])
+    assert not np.array_equal(
+        res.arrays[CRITIC + "head.weight"], start[GENERATOR + "layers.0.weight"][:1]
+    )
 
 
 def _aggregator(aggregation: str, **kw: object) -> Aggregator:
@@ -73,7 +77,9 @@ def _aggregator(aggregation: str, **kw: object) -> Aggregator:
     return Aggregator(cfg, DESIGN, SCENARIO, gen, critic, declared=declared, num_partitions=3)
 
 
-def _replies(agg: Aggregator, loud: float = 1.0, lw: tuple[float, float] = (0.3, 0.7)) -> list[Reply]:
+def _replies(
+    agg: Aggregator, loud: float = 1.0, lw: tuple[float, float] = (0.3, 0.7)
+) -> list[Reply]:
     out = []
     for pid in range(3):
         counts = agg.declared[pid]
@@ -83,7 +89,9 @@ def _replies(agg: Aggregator, loud: float = 1.0, lw: tuple[float, float] = (0.3,
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(pid + 10)
             critic = make_models(agg.config, SCENARIO, DESIGN, num_partitions=1)[1]
-        out.append(Reply(partition_id=pid, arrays=DESIGN.upload(agg.generator, critic), metrics=metrics))
+        out.append(
+            Reply(partition_id=pid, arrays=DESIGN.upload(agg.generator, critic), metrics=metrics)
+        )
     return out
 
 
@@ -101,7 +109,9 @@ def test_the_server_steps_the_generator_and_the_weights_decide_how() -> None:
     size, balanced = _after_round("size"), _after_round("group-balanced")
     assert not torch.equal(size["layers.0.weight"], start["layers.0.weight"])
     assert not torch.equal(size["layers.0.weight"], balanced["layers.0.weight"])
-    assert torch.equal(size["layers.0.weight"], _after_round("size")["layers.0.weight"])  # same bits
+    assert torch.equal(
+        size["layers.0.weight"], _after_round("size")["layers.0.weight"]
+    )  # same bits
 
 
 def test_a_client_cannot_raise_its_pull_by_declaring_loss_weights() -> None:
@@ -127,7 +137,10 @@ def test_checkpoint_carries_the_server_optimiser() -> None:
     other.restore(state)
     agg.aggregate(2, _replies(agg))
     other.aggregate(2, _replies(other))
-    assert all(torch.equal(v, other.generator.state_dict()[k]) for k, v in agg.generator.state_dict().items())
+    assert all(
+        torch.equal(v, other.generator.state_dict()[k])
+        for k, v in agg.generator.state_dict().items()
+    )
 
 
 def test_dp_critic_trains_and_accounts_with_this_design() -> None:

@@ -18,7 +18,7 @@ def test_budget_stops_training_and_server_carries_on(tmp_path: Path) -> None:
         run_config={
             "scenario": "ring8-minority", "num-server-rounds": 3, "generator-steps": 2, "n-critic": 2,
             "batch-size": 64, "eval-samples": 300, "dp": "critic", "noise-multiplier": 0.8,
-            "epsilon-budget": 1.75, "output-dir": str(out), "source-layers": 0,
+            "epsilon-budget": 1.75, "output-dir": str(out), "source-layers": 0, "eval-every": 1,
         },
         num_supernodes=3, num_cpus=1, timeout=400, home=tmp_path / "flwr",
     )  # fmt: skip

@@ -137,5 +137,5 @@ def test_state_round_trips_and_resumes_bit_for_bit() -> None:
 @pytest.mark.parametrize(("w", "steps"), [([1.0, 1.0], 1), ([1.0], 0)])
 def test_bad_arguments_are_refused(w: list[float], steps: int) -> None:
     t = ServerGenerator(_generator(), CFG, total_steps=10)
-    with pytest.raises(ValueError, match="weight|steps"):
+    with pytest.raises(ValueError, match=r"weight|steps"):
         t.train([_feedback(_critic(1), 0, [0], [1, 0])], np.array(w), steps=steps, seed=0)
