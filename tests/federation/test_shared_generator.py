@@ -128,6 +128,27 @@ def test_robust_rules_run_on_the_server_step(rule: str) -> None:
     assert not torch.equal(a["layers.0.weight"], _after_round("size")["layers.0.weight"])
 
 
+def _moved(rule: str, *, attack: float) -> float:
+    """How far one round moves the generator from where the clean round takes it."""
+
+    def run(scale: float) -> dict[str, torch.Tensor]:
+        agg = _aggregator("size", aggregation_rule=rule, update_norm_limit=0.0)
+        replies = _replies(agg)
+        head = CRITIC + "head.weight"
+        replies[2].arrays[head] = replies[2].arrays[head] * scale  # a loud critic
+        assert agg.aggregate(1, replies).accepted == [0, 1, 2]
+        return agg.generator.state_dict()
+
+    clean, attacked = run(1.0), run(attack)
+    return sum(float((clean[k] - attacked[k]).abs().sum()) for k in clean)
+
+
+def test_the_median_resists_a_loud_critic_that_the_mean_follows() -> None:
+    mean, median = _moved("mean", attack=1e3), _moved("median", attack=1e3)
+    assert mean > 0
+    assert median < 0.5 * mean
+
+
 def test_checkpoint_carries_the_server_optimiser() -> None:
     agg = _aggregator("size")
     agg.aggregate(1, _replies(agg))
