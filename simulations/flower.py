@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX
+from fedgan.federation import check_split
 from fedgan.results import check_writable
 from simulations._cli import parse_run_config, render_run_config
 from simulations._processes import children, free_port, pids_matching, stop
@@ -106,6 +107,7 @@ def run_flower(
             f"min-nodes={config.min_nodes} exceeds the {num_supernodes} SuperNodes this run "
             "starts: Flower would wait forever; lower min-nodes or raise --num-supernodes"
         )
+    check_split(config, num_supernodes)  # an impossible split, before any process starts
     check_writable(config.output_path)
     base = Path(home or tempfile.mkdtemp(prefix="fedgan-flwr-"))
     deadline = time.monotonic() + timeout

@@ -34,7 +34,7 @@ from fedgan.federation._run import (
     sample_partitions,
 )
 from fedgan.federation._server import Aggregator, Reply, RoundOutcome
-from fedgan.federation._setup import client_data, make_models, round_seed
+from fedgan.federation._setup import check_split, client_data, make_models, round_seed
 from fedgan.federation._weights import client_weights, group_shares
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "SharedCritic",
     "SharedGenerator",
     "SimulatedFailure",
+    "check_split",
     "checkpoint_dir",
     "clear_checkpoints",
     "client_data",

@@ -57,6 +57,24 @@ def load_split(spec: ScenarioSpec, name: str) -> tuple[Scenario, tuple[np.ndarra
 
 
 @functools.lru_cache(maxsize=64)
+def check_split(config: RunConfig, num_partitions: int) -> None:
+    """Build the split the clients will build and refuse an impossible one, before any work.
+
+    Raises
+    ------
+    ValueError
+        Naming the scenario, the client count and the keys that change the split.
+    """
+    try:
+        load_split(config.scenario_spec(num_partitions), config.scenario)
+    except ValueError as err:
+        raise ValueError(
+            f"scenario {config.scenario!r} cannot be split over {num_partitions} clients: {err} "
+            "(keys that change the split: scenario, alpha, minority-share, "
+            "minority-partitions; or start fewer SuperNodes)"
+        ) from None
+
+
 def _client_data(
     config: RunConfig, design: FederationDesign, partition_id: int, num_partitions: int, device: str
 ) -> ClientData:

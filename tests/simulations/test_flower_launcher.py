@@ -67,6 +67,16 @@ def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
             ValueError,
             r"min-nodes=6.*5 SuperNodes",
         ),
+        (
+            {"run_config": {"minority-partitions": 8}, "num_supernodes": 5},
+            ValueError,
+            r"cannot be split over 5 clients.*minority_partitions \(8\)",
+        ),
+        (
+            {"run_config": {"minority-share": 1e-5}, "num_supernodes": 5},
+            ValueError,
+            r"cannot be split.*minority-share",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_starts(
