@@ -56,7 +56,6 @@ def load_split(spec: ScenarioSpec, name: str) -> tuple[Scenario, tuple[np.ndarra
     return scenario, tuple(partition_scenario(scenario, spec))
 
 
-@functools.lru_cache(maxsize=64)
 def check_split(config: RunConfig, num_partitions: int) -> None:
     """Build the split the clients will build and refuse an impossible one, before any work.
 
@@ -75,6 +74,7 @@ def check_split(config: RunConfig, num_partitions: int) -> None:
         ) from None
 
 
+@functools.lru_cache(maxsize=64)
 def _client_data(
     config: RunConfig, design: FederationDesign, partition_id: int, num_partitions: int, device: str
 ) -> ClientData:

@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| design | clients | generator parameters | critic parameters "
           "| bytes to a client per round | bytes from a client per round |")  # fmt: skip
     print("| --- | --- | --- | --- | --- | --- |")
-    for name in DESIGNS:
-        design = DESIGNS[name]
+    for name, design in DESIGNS.items():
         config = RunConfig(federation=name, scenario=args.scenario)
         # what a client holds and sends does not depend on the federation's size
         local_gen, local_critic = make_models(config, scenario, design, num_partitions=1)
