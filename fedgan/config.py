@@ -76,6 +76,9 @@ class RunConfig:
     lr_g: float = _T.lr_g
     lr_d: float = _T.lr_d
     lr_final: float = _T.lr_final
+    generator_ema: float = 0.0
+    ema_start: float = 0.5
+    critic_catch_up: int = 0
     source_layers: int = 4
     aggregation: Aggregation = "group-balanced"
     aggregation_rule: Literal["mean", "trimmed-mean", "median"] = "mean"
@@ -162,6 +165,17 @@ class RunConfig:
             self.update_norm_limit >= 0,
             "update_norm_limit",
             f"must be >= 0 (0: off), got {self.update_norm_limit}",
+        )
+        _check(
+            0 <= self.generator_ema < 1,
+            "generator_ema",
+            f"must be in [0, 1) (0: off), got {self.generator_ema}",
+        )
+        _check(0 <= self.ema_start < 1, "ema_start", f"must be in [0, 1), got {self.ema_start}")
+        _check(
+            self.critic_catch_up >= 0,
+            "critic_catch_up",
+            f"must be >= 0 (0: off), got {self.critic_catch_up}",
         )
         _check(0 <= self.fail_rate < 1, "fail_rate", f"must be in [0, 1), got {self.fail_rate}")
         _check(0 < self.target_hq <= 1, "target_hq", f"must be in (0, 1], got {self.target_hq}")
@@ -281,8 +295,30 @@ class RunConfig:
         return self.generator_steps * self.n_critic
 
     def private_steps_per_round(self) -> int:
-        """Accounted steps one round of local training takes."""
-        return self.generator_steps * (self.n_critic if self.dp == "critic" else 1)
+        """Accounted steps one round of local training takes at most (catch-up included)."""
+        if self.dp == "critic":
+            return self.critic_steps_per_round() + self._catch_up_bound()
+        return self.generator_steps
+
+    def _catch_up_bound(self) -> int:
+        return self.critic_catch_up if self.federation == "shared-generator" else 0
+
+    def critic_steps_this_round(self, server_round: int, last_round: int) -> int:
+        """Critic updates of a ``shared-generator`` client that last trained in ``last_round``.
+
+        The usual ``generator-steps`` × ``n-critic``, plus up to ``critic-catch-up`` more
+        for the generator steps the server took without this critic: with client sampling
+        a critic can be many generator steps behind, and a generator stepped against a
+        critic that has not seen it lately learns nothing. A critic that never trained
+        (``last_round`` 0) is behind by the whole cap.
+        """
+        missed = server_round - 1 - last_round
+        behind = self.critic_catch_up if last_round == 0 else missed * self.critic_steps_per_round()
+        return self.critic_steps_per_round() + min(self._catch_up_bound(), max(behind, 0))
+
+    def ema_start_round(self) -> int:
+        """The first round whose generator enters the weight average (``ema-start``)."""
+        return int(math.floor(self.ema_start * self.num_server_rounds))
 
     def target_shares(self) -> tuple[float, ...] | None:
         """``target-share`` as numbers (comma-separated π_g), or ``None`` for the default."""

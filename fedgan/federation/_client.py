@@ -135,7 +135,11 @@ def client_round(
         seed=round_seed(config.seed, 0, partition_id),
     )  # fmt: skip
     counts = data.group_counts()
-    steps = config.private_steps_per_round()
+    last_round = int(np.asarray((saved or {}).get("meta/round", [0]))[0])
+    critic_steps = config.critic_steps_this_round(server_round, last_round)
+    steps = critic_steps if config.dp == "critic" and design.server_trains else (
+        config.private_steps_per_round()
+    )
     if round_would_exceed(state, config.privacy, steps):
         eps = epsilon_spent(state)
         log.warning(
@@ -156,7 +160,7 @@ def client_round(
     if design.server_trains:  # the generator's steps happen on the server
         done = (server_round - 1) * config.generator_steps
         stats = train_critic(
-            generator, state, data, seed=seed, steps=config.critic_steps_per_round(),
+            generator, state, data, seed=seed, steps=critic_steps,
             lr_factor=config.train.lr_factor(done, config.total_generator_steps),
         )  # fmt: skip
     else:
@@ -175,7 +179,7 @@ def client_round(
     if faulty:  # chaos testing: a faulty reply, and the client keeps its old state
         arrays, metrics = _corrupt(config.fail_mode, design.upload(generator, critic), metrics)
         return ClientRoundResult(arrays=arrays, metrics=metrics, state=dict(saved or {}))
-    kept = save_state(state, generator, design)
+    kept = save_state(state, generator, design) | {"meta/round": np.asarray([server_round])}
     try:
         save_client(config, partition_id, server_round, kept)
     except OSError as err:  # a node that cannot write its checkpoint still trains

@@ -137,7 +137,7 @@ class FederatedRun:
         if not (force or last or server_round % self.config.eval_every == 0):
             return {}
         return self.evaluator.evaluate(
-            server_round, self.aggregator.generator,
+            server_round, self.aggregator.released,
             source_probs=self.aggregator.sampling_probs(),
             target_share=self.aggregator.learned_share(),
         )  # fmt: skip
@@ -199,7 +199,7 @@ class FederatedRun:
 
     def generator_state(self) -> dict[str, Any]:
         """The final generator's weights, on the CPU."""
-        return {k: v.detach().cpu() for k, v in self.aggregator.generator.state_dict().items()}
+        return {k: v.detach().cpu() for k, v in self.aggregator.released.state_dict().items()}
 
     def files(self, *, mode: str, reference: pd.DataFrame | None = None) -> RunFiles:
         """Everything the run writes, with its verdict (``mode``: federated or centralised).

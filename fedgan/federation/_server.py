@@ -35,7 +35,7 @@ from fedgan.protocol import (
     read_report,
     unpack,
 )
-from fedgan.training import CriticFeedback, ServerGenerator
+from fedgan.training import CriticFeedback, ServerGenerator, WeightAverage
 
 __all__ = ["Aggregator", "Reply", "RoundOutcome"]
 
@@ -135,6 +135,20 @@ class Aggregator:
             if design.server_trains
             else None
         )
+        # What is evaluated and released: the raw generator, or a late average of it.
+        self.average = (
+            WeightAverage(
+                generator, decay=config.generator_ema, steps_per_round=config.generator_steps,
+                start_round=config.ema_start_round(),
+            )  # fmt: skip
+            if config.generator_ema > 0
+            else None
+        )
+
+    @property
+    def released(self) -> Generator:
+        """The generator that is evaluated and written: the average when ``generator-ema`` is on."""
+        return self.generator if self.average is None else self.average.model
 
     # -- what the clients are sent ------------------------------------------------------
     def download(self) -> dict[str, np.ndarray]:
@@ -211,6 +225,8 @@ class Aggregator:
             target_share=self.config.target_shares(),
         )  # fmt: skip
         self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round)
+        if self.average is not None:
+            self.average.update(self.generator, server_round)
         outcome.accepted = [r.partition_id for r, _ in ok]
         outcome.weights = w
         self.trained |= set(outcome.accepted)
@@ -354,6 +370,7 @@ class Aggregator:
         return {
             "generator": {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()},
             "generator_optimizer": {} if self.trainer is None else self.trainer.state(),
+            "generator_average": {} if self.average is None else self.average.state(),
             "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
             "trained": sorted(self.trained),
             "logs": tables_to_text({
@@ -369,6 +386,8 @@ class Aggregator:
         self.critic.load_state_dict(state["critic"])
         if self.trainer is not None:
             self.trainer.restore(state["generator_optimizer"])
+        if self.average is not None:
+            self.average.restore(state["generator_average"])
         self.trained = set(state["trained"])
         logs = json.loads(state["logs"])
         self.weight_log, self.client_log = logs["weight_log"], logs["client_log"]

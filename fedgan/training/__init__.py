@@ -17,6 +17,7 @@ federation), a client runs :func:`train_critic` only, and :class:`ServerGenerato
 the generator's steps against every client's critic at once.
 """
 
+from fedgan.training._average import WeightAverage
 from fedgan.training._config import BatchSampling, TrainConfig
 from fedgan.training._loop import critic_step, generator_step, train_critic, train_local
 from fedgan.training._sampler import Batch, BatchSampler
@@ -34,6 +35,7 @@ __all__ = [
     "LocalStats",
     "ServerGenerator",
     "TrainConfig",
+    "WeightAverage",
     "critic_step",
     "generator_step",
     "resolve_device",

@@ -176,3 +176,25 @@ def test_dp_critic_trains_and_accounts_with_this_design() -> None:
 def test_config_refuses_what_the_design_cannot_do() -> None:
     with pytest.raises(ValueError, match="dp"):
         _cfg(dp="generator-gradient")
+
+
+def test_a_critic_behind_the_generator_catches_up_within_the_cap() -> None:
+    cfg = _cfg(critic_catch_up=3)  # 2 generator steps x 1 critic step per round
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=2)
+    download = DESIGN.download(gen, critic)
+
+    def steps_after(server_round: int, saved: dict | None) -> tuple[int, dict]:
+        res = client_round(cfg, partition_id=0, num_partitions=2, server_round=server_round,
+                           download=download, saved=saved)  # fmt: skip
+        return int(res.metrics["critic-steps"]), res.state
+
+    first, state = steps_after(1, None)
+    assert first == 2 + 3  # a fresh critic is behind by the whole cap
+    second, state = steps_after(2, state)
+    assert second - first == 2  # trained last round: nothing to catch up
+    third, state = steps_after(3, state)
+    fourth, _ = steps_after(5, state)  # missed round 4: 2 generator steps behind
+    assert (third - second, fourth - third) == (2, 2 + 2)
+    late, _ = steps_after(9, state)  # missed 5 rounds: 10 steps behind, capped at 3
+    assert late - third == 2 + 3
+    assert RunConfig().critic_steps_this_round(7, 2) == RunConfig().critic_steps_per_round()
