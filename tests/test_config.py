@@ -97,6 +97,9 @@ def test_auto_loss_weighting_follows_whether_rows_are_generated_per_group() -> N
         ({"aggregation-rule": "mode"}, "aggregation-rule"),
         ({"update-norm-limit": -1.0}, "update-norm-limit"),
         ({"fail-rate": 1.0}, "fail-rate"),
+        ({"generator-ema": 1.0}, "generator-ema"),
+        ({"ema-start": -0.1}, "ema-start"),
+        ({"critic-catch-up": -1}, "critic-catch-up"),
         ({"resume": 1}, "resume"),
     ],
 )

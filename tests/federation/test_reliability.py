@@ -87,9 +87,17 @@ def test_robust_averages() -> None:
     assert combine(vals, w, "mean").tolist() == pytest.approx([22.0, 30.0])
 
 
-def test_killed_run_resumes_to_the_same_result(tmp_path: pytest.TempPathFactory) -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"generator-ema": 0.8, "ema-start": 0.25, "critic-catch-up": 4, "fraction-train": 0.67}],
+    ids=["default", "average-and-catch-up"],
+)
+def test_killed_run_resumes_to_the_same_result(
+    tmp_path: pytest.TempPathFactory, extra: dict[str, object]
+) -> None:
     full = run_in_process(
-        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "full")}), num_partitions=3
+        RunConfig.from_mapping(TINY | extra | {"output-dir": str(tmp_path / "full")}),
+        num_partitions=3,
     )
 
     class Crash(Exception):
@@ -99,12 +107,12 @@ def test_killed_run_resumes_to_the_same_result(tmp_path: pytest.TempPathFactory)
         if line.server_round == 2:
             raise Crash
 
-    cfg = RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut")})
+    cfg = RunConfig.from_mapping(TINY | extra | {"output-dir": str(tmp_path / "cut")})
     with pytest.raises(Crash):
         run_in_process(cfg, num_partitions=3, on_round=crash_after_two)
     assert (checkpoint_dir(cfg) / "server.pt").is_file()
     resumed = run_in_process(
-        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut"), "resume": True}),
+        RunConfig.from_mapping(TINY | extra | {"output-dir": str(tmp_path / "cut"), "resume": True}),
         num_partitions=3,
     )
     assert resumed.resumed_from == 2

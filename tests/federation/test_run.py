@@ -108,3 +108,26 @@ def test_stop_when_met_and_timing(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Stopped after round 2 of 5" in files.verdict.text()
     timing = files.extra["timing.csv"].splitlines()
     assert timing[0] == "round,seconds" and len(timing) == 3
+
+
+def test_weight_average_is_released_and_leaves_training_alone() -> None:
+    plain = run_in_process(RunConfig.from_mapping(TINY), num_partitions=3)
+    averaged = run_in_process(
+        RunConfig.from_mapping(TINY | {"generator-ema": 0.5, "ema-start": 0.0}), num_partitions=3
+    )
+    raw = averaged.aggregator.generator.state_dict()
+    # training is untouched: the raw generator is the plain run's, bit for bit
+    for k, v in plain.generator_state().items():
+        assert np.array_equal(v.numpy(), raw[k].cpu().numpy()), k
+    released = averaged.generator_state()
+    assert not np.array_equal(released["layers.0.weight"].numpy(), raw["layers.0.weight"].numpy())
+    m_plain, m_avg = plain.tables()["metrics"], averaged.tables()["metrics"]
+    assert m_plain[m_plain["round"] == 0].equals(m_avg[m_avg["round"] == 0])  # nothing averaged yet
+    # with ema-start 0.5 of 2 rounds, round 1 is copied (scored as the plain run) and round 2 averaged
+    half_run = run_in_process(
+        RunConfig.from_mapping(TINY | {"generator-ema": 0.5, "ema-start": 0.5}), num_partitions=3
+    )
+    half = half_run.tables()["metrics"]
+    assert half[half["round"] <= 1].equals(m_plain[m_plain["round"] <= 1])
+    w_half, w_plain = (r.generator_state()["layers.0.weight"] for r in (half_run, plain))
+    assert not np.array_equal(w_half.numpy(), w_plain.numpy())
