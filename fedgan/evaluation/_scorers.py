@@ -79,6 +79,11 @@ def _prdc_part(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     notes = {}
     for g in table.index[table["fake_count"] == 0]:
         notes[f"group/{g}/recall"] = "no generated row lies nearest to this group's rows"
+    for g in table.index[table["coverage"].isna()]:
+        notes[f"group/{g}/coverage"] = (
+            f"only {int(pr.per_group.loc[g, 'count'])} of this group's rows are among the "
+            f"{len(ref)} reference rows: their 5-NN balls reach other groups"
+        )
     overall = {"precision": pr.precision, "recall": pr.recall, "density": pr.density,
                "coverage": pr.coverage}  # fmt: skip
     if scenario.kind != "mixture":  # mixtures are judged by their high-quality share instead

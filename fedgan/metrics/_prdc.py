@@ -21,7 +21,9 @@ class PRDC:
     real_covered : np.ndarray
         ``[N_real]`` bool: the real sample's k-NN ball (coverage's k) holds a fake sample.
     per_group : pandas.DataFrame
-        Per real group: ``recall`` and ``coverage`` (over that group's real rows),
+        Per real group: ``recall`` and ``coverage`` (over that group's real rows;
+        coverage is NaN for a group of at most ``k_dc`` real rows, whose balls reach
+        into other groups),
         ``precision`` (fake rows whose nearest real row is in the group), ``count`` (real
         rows) and ``fake_count`` (fake rows nearest to the group). Recall and precision
         are NaN for a group no fake row is nearest to.
@@ -106,7 +108,9 @@ def prdc(
         rows.append({
             "group": int(g), "count": int(mine.sum()), "fake_count": int(fk.sum()),
             "recall": float(real_recalled[mine].mean()) if fk.any() else float("nan"),
-            "coverage": float(covered[mine].mean()),
+            # A group with at most k rows has k-NN balls that must reach other groups'
+            # rows, so any nearby generated row "covers" it: NaN, not a flattering 100%.
+            "coverage": float(covered[mine].mean()) if mine.sum() > k_dc else float("nan"),
             "precision": float(fake_precise[fk].mean()) if fk.any() else float("nan"),
             "fake_share": float(fk.mean()), "real_share": float(mine.mean()),
         })  # fmt: skip

@@ -33,6 +33,20 @@ def test_missing_group_has_zero_coverage() -> None:
     assert np.isnan(r.per_group.loc[1, "recall"]) and np.isnan(r.per_group.loc[1, "precision"])
 
 
+def test_a_group_of_k_rows_gets_no_coverage_figure() -> None:
+    # 3 far-away rows: their 5-NN balls reach the majority, so a generator with no
+    # sample near them would otherwise "cover" them all.
+    rng = np.random.default_rng(4)
+    real = np.concatenate([rng.normal(size=(300, 2)), rng.normal(size=(3, 2)) * 0.1 + 6])
+    groups = np.array([0] * 300 + [1] * 3)
+    fake = rng.normal(size=(300, 2))
+    unguarded = prdc(real, fake).real_covered[300:]
+    assert unguarded.all()  # the flattering figure the guard refuses
+    r = prdc(real, fake, real_groups=groups)
+    assert np.isnan(r.per_group.loc[1, "coverage"]) and r.per_group.loc[1, "count"] == 3
+    assert r.per_group.loc[0, "coverage"] > 0.8
+
+
 def test_scattered_fakes_do_not_earn_minority_recall() -> None:
     # One far-away fake row gives a huge k-NN radius; recall judged with it would be 1.0.
     rng = np.random.default_rng(3)
