@@ -33,7 +33,30 @@ from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.evaluation import Verdict
 
-__all__ = ["RunFiles", "check_writable", "config_fingerprint", "samples_frame", "write_run"]
+__all__ = [
+    "RunFiles",
+    "check_writable",
+    "config_fingerprint",
+    "read_reference",
+    "samples_frame",
+    "write_run",
+]
+
+
+def read_reference(config: RunConfig) -> pd.DataFrame | None:
+    """The centralised reference's ``metrics.csv`` named by ``reference-dir`` (``None`` if unset).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``reference-dir`` is set but holds no ``metrics.csv`` (checked before any work).
+    """
+    if not config.reference_dir:
+        return None
+    path = Path(config.reference_dir).expanduser() / "metrics.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"reference-dir {config.reference_dir}: no metrics.csv there")
+    return pd.read_csv(path)
 
 
 def config_fingerprint(settings: Mapping[str, Any]) -> str:

@@ -6,7 +6,6 @@ results folder at the end.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 from flwr.app import Context
@@ -16,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints
-from fedgan.results import check_writable, write_run
+from fedgan.results import check_writable, read_reference, write_run
 from strategies import FederatedGAN
 
 app = ServerApp()
@@ -47,7 +46,7 @@ def main(grid: Grid, context: Context) -> None:
     _fork_safe_blas()
     config = RunConfig.from_mapping(context.run_config)  # refuses bad keys before any work
     check_writable(config.output_path)
-    reference = _reference(config)
+    reference = read_reference(config)
     strategy = FederatedGAN(config, on_round=_print_round)
     strategy.start(grid)
     assert strategy.run is not None
@@ -58,12 +57,3 @@ def main(grid: Grid, context: Context) -> None:
     out = write_run(config.output_path, files)
     clear_checkpoints(config)
     print(f"\n{files.verdict.text()}\n{PREFIX} results written to {out.resolve()}", flush=True)
-
-
-def _reference(config: RunConfig) -> pd.DataFrame | None:
-    path = Path(config.reference_dir).expanduser() / "metrics.csv" if config.reference_dir else None
-    if path is None:
-        return None
-    if not path.is_file():
-        raise FileNotFoundError(f"reference-dir {config.reference_dir}: no metrics.csv there")
-    return pd.read_csv(path)

@@ -14,7 +14,7 @@ import argparse
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
-from fedgan.results import write_run
+from fedgan.results import check_writable, read_reference, write_run
 from simulations._cli import parse_run_config
 
 __all__ = ["main"]
@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run-config", default="", help="TOML key=value pairs, space-separated")
     args = ap.parse_args(argv)
     config = RunConfig.from_mapping(parse_run_config(args.run_config))
+    check_writable(config.output_path)
+    reference = read_reference(config)  # a missing reference stops the run before any work
     run = run_in_process(config, num_partitions=args.num_partitions, on_round=_printer)
-    files = run.files(mode="federated")
+    files = run.files(mode="federated", reference=reference)
     out = write_run(config.output_path, files)
     clear_checkpoints(config)
     print(
