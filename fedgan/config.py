@@ -318,7 +318,7 @@ class RunConfig:
 
     def ema_start_round(self) -> int:
         """The first round whose generator enters the weight average (``ema-start``)."""
-        return int(math.floor(self.ema_start * self.num_server_rounds))
+        return math.floor(self.ema_start * self.num_server_rounds)
 
     def target_shares(self) -> tuple[float, ...] | None:
         """``target-share`` as numbers (comma-separated π_g), or ``None`` for the default."""

@@ -6,7 +6,6 @@ results folder at the end.
 
 from __future__ import annotations
 
-
 import pandas as pd
 from flwr.app import Context
 from flwr.serverapp import Grid, ServerApp

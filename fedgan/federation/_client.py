@@ -137,8 +137,10 @@ def client_round(
     counts = data.group_counts()
     last_round = int(np.asarray((saved or {}).get("meta/round", [0]))[0])
     critic_steps = config.critic_steps_this_round(server_round, last_round)
-    steps = critic_steps if config.dp == "critic" and design.server_trains else (
-        config.private_steps_per_round()
+    steps = (
+        critic_steps
+        if config.dp == "critic" and design.server_trains
+        else (config.private_steps_per_round())
     )
     if round_would_exceed(state, config.privacy, steps):
         eps = epsilon_spent(state)

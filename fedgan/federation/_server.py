@@ -138,9 +138,11 @@ class Aggregator:
         # What is evaluated and released: the raw generator, or a late average of it.
         self.average = (
             WeightAverage(
-                generator, decay=config.generator_ema, steps_per_round=config.generator_steps,
+                generator,
+                decay=config.generator_ema,
+                steps_per_round=config.generator_steps,
                 start_round=config.ema_start_round(),
-            )  # fmt: skip
+            )
             if config.generator_ema > 0
             else None
         )

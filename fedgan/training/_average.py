@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from typing import Generic, TypeVar
 
 import torch
 from torch import Tensor, nn
 
 __all__ = ["WeightAverage"]
 
+M = TypeVar("M", bound=nn.Module)
 
-class WeightAverage:
+
+class WeightAverage(Generic[M]):
     """``θ̄ ← β_r θ̄ + (1 − β_r) θ`` after every round from ``start``; a copy before.
 
     Parameters
@@ -36,13 +39,13 @@ class WeightAverage:
     """
 
     def __init__(
-        self, model: nn.Module, *, decay: float, steps_per_round: int, start_round: int
+        self, model: M, *, decay: float, steps_per_round: int, start_round: int
     ) -> None:
         if not 0 <= decay < 1:
             raise ValueError(f"decay must be in [0, 1), got {decay}")
         if steps_per_round < 1:
             raise ValueError(f"steps_per_round must be >= 1, got {steps_per_round}")
-        self.model = copy.deepcopy(model).requires_grad_(False)
+        self.model: M = copy.deepcopy(model).requires_grad_(False)
         self.round_decay = float(decay) ** steps_per_round
         self.start_round = int(start_round)
 
@@ -53,9 +56,9 @@ class WeightAverage:
         mine = dict(self.model.named_parameters())
         for name, value in model.named_parameters():
             mine[name].mul_(beta).add_(value.detach(), alpha=1.0 - beta)
-        own_buffers = dict(self.model.named_buffers())
-        for name, value in model.named_buffers():
-            own_buffers[name].copy_(value)
+        buffers = dict(self.model.named_buffers())
+        for name, buffer in model.named_buffers():
+            buffers[name].copy_(buffer)
 
     def state(self) -> dict[str, Tensor]:
         """The averaged weights, on the CPU (for checkpoints)."""

@@ -112,7 +112,9 @@ def test_killed_run_resumes_to_the_same_result(
         run_in_process(cfg, num_partitions=3, on_round=crash_after_two)
     assert (checkpoint_dir(cfg) / "server.pt").is_file()
     resumed = run_in_process(
-        RunConfig.from_mapping(TINY | extra | {"output-dir": str(tmp_path / "cut"), "resume": True}),
+        RunConfig.from_mapping(
+            TINY | extra | {"output-dir": str(tmp_path / "cut"), "resume": True}
+        ),
         num_partitions=3,
     )
     assert resumed.resumed_from == 2

@@ -46,5 +46,5 @@ def test_the_average_does_not_alias_the_model_and_round_trips() -> None:
 
 @pytest.mark.parametrize(("decay", "steps"), [(1.0, 1), (-0.1, 1), (0.5, 0)])
 def test_bad_arguments_are_refused(decay: float, steps: int) -> None:
-    with pytest.raises(ValueError, match="decay|steps_per_round"):
+    with pytest.raises(ValueError, match=r"decay|steps_per_round"):
         WeightAverage(_model(0.0), decay=decay, steps_per_round=steps, start_round=0)
