@@ -38,9 +38,7 @@ class WeightAverage(Generic[M]):
         The first round whose weights enter the average; earlier rounds are copied.
     """
 
-    def __init__(
-        self, model: M, *, decay: float, steps_per_round: int, start_round: int
-    ) -> None:
+    def __init__(self, model: M, *, decay: float, steps_per_round: int, start_round: int) -> None:
         if not 0 <= decay < 1:
             raise ValueError(f"decay must be in [0, 1), got {decay}")
         if steps_per_round < 1:
