@@ -198,3 +198,21 @@ def test_a_critic_behind_the_generator_catches_up_within_the_cap() -> None:
     late, _ = steps_after(9, state)  # missed 5 rounds: 10 steps behind, capped at 3
     assert late - third == 2 + 3
     assert RunConfig().critic_steps_this_round(7, 2) == RunConfig().critic_steps_per_round()
+
+
+def test_catch_up_steps_are_private_steps_counted_by_the_accountant() -> None:
+    from opacus.accountants import RDPAccountant
+
+    cfg = _cfg(critic_catch_up=3, dp="critic", noise_multiplier=1.2, batch_size=32)
+    gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=2)
+    res = client_round(cfg, partition_id=0, num_partitions=2, server_round=1,
+                       download=DESIGN.download(gen, critic), saved=None)  # fmt: skip
+    steps = int(res.metrics["critic-steps"])
+    assert steps == cfg.critic_steps_per_round() + 3
+    assert cfg.privacy.planned_steps == (cfg.critic_steps_per_round() + 3) * cfg.num_server_rounds
+    n = int(sum(res.metrics[f"group/{g}/count"] for g in range(SCENARIO.num_groups)))
+    accountant = RDPAccountant()
+    accountant.history = [(1.2, 32 / n, steps)]
+    assert res.metrics["privacy/epsilon"] == pytest.approx(
+        accountant.get_epsilon(cfg.delta), rel=1e-6
+    )
