@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
-from fedgan._checks import FieldError
+from fedgan._coerce import RunConfigError, check, coerce, key_of, renamed
 from fedgan.choices import (
     PER_SOURCE_FEDERATIONS,
     Aggregation,
@@ -38,15 +37,6 @@ from fedgan.training import BatchSampling, TrainConfig
 __all__ = ["RunConfig", "RunConfigError"]
 
 _T = TrainConfig  # defaults of the training knobs live in TrainConfig, once
-
-
-class RunConfigError(ValueError):
-    """A run-config key has a bad value; the message names the key."""
-
-
-def key_of(name: str) -> str:
-    """Run-config key of a field name (``lr_g`` → ``lr-g``)."""
-    return name.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -143,8 +133,8 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         for name, kind in _field_types().items():  # one coercion, read from the annotations
-            object.__setattr__(self, name, _coerce(key_of(name), getattr(self, name), kind))
-        _check(
+            object.__setattr__(self, name, coerce(key_of(name), getattr(self, name), kind))
+        check(
             self.scenario in SCENARIOS or ":" in self.scenario,
             "scenario",
             f"must be one of {sorted(SCENARIOS)} or 'package.module:NAME' of a "
@@ -158,52 +148,52 @@ class RunConfig:
             "eval_every",
             "min_nodes",
         ):
-            _check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
+            check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
-            _check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
-        _check(
+            check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
+        check(
             self.update_norm_limit >= 0,
             "update_norm_limit",
             f"must be >= 0 (0: off), got {self.update_norm_limit}",
         )
-        _check(
+        check(
             0 <= self.generator_ema < 1,
             "generator_ema",
             f"must be in [0, 1) (0: off), got {self.generator_ema}",
         )
-        _check(0 <= self.ema_start < 1, "ema_start", f"must be in [0, 1), got {self.ema_start}")
-        _check(
+        check(0 <= self.ema_start < 1, "ema_start", f"must be in [0, 1), got {self.ema_start}")
+        check(
             self.critic_catch_up >= 0,
             "critic_catch_up",
             f"must be >= 0 (0: off), got {self.critic_catch_up}",
         )
-        _check(0 <= self.fail_rate < 1, "fail_rate", f"must be in [0, 1), got {self.fail_rate}")
-        _check(0 < self.target_hq <= 1, "target_hq", f"must be in (0, 1], got {self.target_hq}")
-        _check(
+        check(0 <= self.fail_rate < 1, "fail_rate", f"must be in [0, 1), got {self.fail_rate}")
+        check(0 < self.target_hq <= 1, "target_hq", f"must be in (0, 1], got {self.target_hq}")
+        check(
             self.stop_when_met >= 0,
             "stop_when_met",
             f"must be >= 0 (0: off), got {self.stop_when_met}",
         )
         for name in ("beta", "fraction_train"):
             v = getattr(self, name)
-            _check(
+            check(
                 0 <= v <= 1 and (name == "beta" or v > 0),
                 name,
                 f"must be in {'[0, 1]' if name == 'beta' else '(0, 1]'}, got {v}",
             )
-        _check(
+        check(
             self.device in ("auto", "cpu") or self.device.startswith("cuda"),
             "device",
             f"must be 'auto', 'cpu' or 'cuda[:index]', got {self.device!r}",
         )
-        _check(bool(self.output_dir.strip()), "output_dir", "must be a non-empty path")
-        _check(
+        check(bool(self.output_dir.strip()), "output_dir", "must be a non-empty path")
+        check(
             self.source_layers <= 4,
             "source_layers",
             f"must be at most depth + 1 = 4, got {self.source_layers}",
         )
         self.target_shares()
-        with _renamed():
+        with renamed():
             spec = self.scenario_spec()
             object.__setattr__(self, "_train", self._build_train_config(spec))
             object.__setattr__(self, "_privacy", self._build_privacy())
@@ -211,13 +201,13 @@ class RunConfig:
 
     def _check_combinations(self, spec: ScenarioSpec) -> None:
         conditional = self.federation in PER_SOURCE_FEDERATIONS
-        _check(
+        check(
             not (conditional and spec.conditioning.value != "none"),
             "conditioning",
             f"must be 'none' with federation = {self.federation!r}: its sources already "
             f"carry the group; got {spec.conditioning.value!r}",
         )
-        _check(
+        check(
             not (
                 self.dp == "generator-gradient"
                 and self.federation in ("shared-critic", "shared-generator")
@@ -226,17 +216,17 @@ class RunConfig:
             f"must not be {self.federation!r} with dp = 'generator-gradient': that design sends "
             "the critic off the client, so the critic itself must be private (dp = 'critic')",
         )
-        _check(
+        check(
             not (self.dp == "critic" and self.gp_every > 1),
             "gp_every",
             "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
         )
-        _check(
+        check(
             self.model == "mlp" or spec.dataset == "digits",
             "model",
             f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",
         )
-        _check(
+        check(
             self.model == "mlp"
             or not (self.federation == "client-conditional" and self.source_layers),
             "source_layers",
@@ -330,7 +320,7 @@ class RunConfig:
             raise RunConfigError(
                 f"target-share must be comma-separated numbers, got {self.target_share!r}"
             ) from None
-        _check(
+        check(
             all(math.isfinite(v) and v >= 0 for v in vals) and sum(vals) > 0,
             "target_share",
             f"must be finite, non-negative, with a positive sum, got {self.target_share!r}",
@@ -357,52 +347,6 @@ class RunConfig:
         return Path(self.output_dir).expanduser()
 
 
-def _check(ok: bool, name: str, message: str) -> None:
-    if not ok:
-        raise RunConfigError(f"{key_of(name)} {message}")
-
-
-class _renamed:
-    """Report a sub-configuration's :class:`FieldError` under the run-config key."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, err: BaseException | None, tb: Any) -> Literal[False]:
-        if isinstance(err, FieldError):
-            raise RunConfigError(f"{key_of(err.field)} {err.reason}") from None
-        return False
-
-
 def _field_types() -> dict[str, Any]:
     hints = typing.get_type_hints(RunConfig)
     return {f.name: hints[f.name] for f in dataclasses.fields(RunConfig) if f.init}
-
-
-def _coerce(key: str, value: Any, kind: Any) -> Any:
-    """``value`` as the annotation ``kind`` wants it, or a :class:`RunConfigError` naming ``key``."""
-    if get_origin(kind) is Literal:
-        choices = get_args(kind)
-        if value not in choices:
-            raise RunConfigError(f"{key} must be one of {list(choices)}, got {value!r}")
-        return value
-    if isinstance(kind, types.UnionType):  # not used by RunConfig today
-        raise TypeError(f"unsupported annotation for {key}: {kind}")
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise RunConfigError(f"{key} must be true or false, got {value!r}")
-        return value
-    if kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise RunConfigError(f"{key} must be an integer, got {value!r}")
-        return value
-    if kind is float:
-        # TOML gives int for 1 and float for 1.0; accept ints where floats are expected.
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise RunConfigError(f"{key} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise RunConfigError(f"{key} must be finite, got {value!r}")
-        return float(value)
-    if not isinstance(value, kind):
-        raise RunConfigError(f"{key} must be of type {kind.__name__}, got {value!r}")
-    return value

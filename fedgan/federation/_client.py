@@ -13,6 +13,7 @@ from fedgan.config import RunConfig
 from fedgan.federation._checkpoint import load_client, save_client
 from fedgan.federation._client_state import (
     epsilon_spent,
+    last_round,
     restore_state,
     round_would_exceed,
     save_state,
@@ -135,13 +136,8 @@ def client_round(
         seed=round_seed(config.seed, 0, partition_id),
     )  # fmt: skip
     counts = data.group_counts()
-    last_round = int(np.asarray((saved or {}).get("meta/round", [0]))[0])
-    critic_steps = config.critic_steps_this_round(server_round, last_round)
-    steps = (
-        critic_steps
-        if config.dp == "critic" and design.server_trains
-        else (config.private_steps_per_round())
-    )
+    critic_steps = config.critic_steps_this_round(server_round, last_round(saved))
+    steps = critic_steps if config.dp == "critic" else config.private_steps_per_round()
     if round_would_exceed(state, config.privacy, steps):
         eps = epsilon_spent(state)
         log.warning(
@@ -181,7 +177,7 @@ def client_round(
     if faulty:  # chaos testing: a faulty reply, and the client keeps its old state
         arrays, metrics = _corrupt(config.fail_mode, design.upload(generator, critic), metrics)
         return ClientRoundResult(arrays=arrays, metrics=metrics, state=dict(saved or {}))
-    kept = save_state(state, generator, design) | {"meta/round": np.asarray([server_round])}
+    kept = save_state(state, generator, design, server_round=server_round)
     try:
         save_client(config, partition_id, server_round, kept)
     except OSError as err:  # a node that cannot write its checkpoint still trains

@@ -19,7 +19,7 @@ from fedgan.privacy import GeneratorGradientPrivacy, PrivacySettings, make_priva
 from fedgan.protocol import pack, unpack
 from fedgan.training import ClientData, LocalState, TrainConfig
 
-__all__ = ["epsilon_spent", "restore_state", "round_would_exceed", "save_state"]
+__all__ = ["epsilon_spent", "last_round", "restore_state", "round_would_exceed", "save_state"]
 
 _CRITIC, _OWN = "critic/", "own/"
 
@@ -45,10 +45,10 @@ def _load_opt(prefix: str, opt: torch.optim.Optimizer, arrays: Mapping[str, np.n
 
 
 def save_state(
-    state: LocalState, generator: Generator, design: FederationDesign
+    state: LocalState, generator: Generator, design: FederationDesign, *, server_round: int = 0
 ) -> dict[str, np.ndarray]:
-    """Everything the client must remember until its next round."""
-    out: dict[str, np.ndarray] = {}
+    """Everything the client must remember until its next round (``server_round``: this one)."""
+    out: dict[str, np.ndarray] = {"meta/round": np.asarray([server_round])}
     if not design.critic_travels:
         out |= pack(_CRITIC, state.critic.state_dict())
     if not design.server_trains:  # otherwise the server owns every generator weight
@@ -63,6 +63,11 @@ def save_state(
         "meta/steps": np.asarray([state.steps, state.generator_steps, dp.steps if dp else 0]),
     }
     return out
+
+
+def last_round(saved: Mapping[str, np.ndarray] | None) -> int:
+    """The round the saved state was written in (0: the client never trained)."""
+    return int(np.asarray((saved or {}).get("meta/round", [0]))[0])
 
 
 def restore_state(

@@ -25,7 +25,8 @@ from fedgan.evaluation import Evaluator, verdict
 from fedgan.federation._checkpoint import checkpoint_dir, load_server, save_server, tables_to_text
 from fedgan.federation._client import client_hello, client_round
 from fedgan.federation._designs import FederationDesign, design_for
-from fedgan.federation._server import Aggregator, Reply, RoundOutcome
+from fedgan.federation._replies import Reply, RoundOutcome
+from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import load_scenario_once, make_models
 from fedgan.protocol import read_report
 from fedgan.results import RunFiles, run_settings, samples_frame

@@ -8,11 +8,9 @@ before anything else, so the merged model does not depend on arrival order.
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +20,7 @@ from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._designs import FederationDesign, place_owned
+from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._robust import combine, outlying_updates
 from fedgan.federation._setup import round_seed
 from fedgan.federation._weights import client_weights, group_shares
@@ -35,57 +34,11 @@ from fedgan.protocol import (
     read_report,
     unpack,
 )
-from fedgan.training import CriticFeedback, ServerGenerator, WeightAverage
+from fedgan.training import ServerGenerator, WeightAverage
 
-__all__ = ["Aggregator", "Reply", "RoundOutcome"]
+__all__ = ["Aggregator"]
 
 log = logging.getLogger("fedgan")
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One client's reply as the server received it.
-
-    Attributes
-    ----------
-    partition_id : int
-        The partition the sender joined as (from the handshake, not from its reply).
-    arrays : mapping of str to np.ndarray
-        Uploaded arrays.
-    metrics : mapping of str to object
-        Reply metrics (see :mod:`fedgan.protocol`).
-    error : str
-        Why the client failed (empty when it replied normally).
-    """
-
-    partition_id: int
-    arrays: Mapping[str, np.ndarray]
-    metrics: Mapping[str, object]
-    error: str = ""
-
-
-@dataclass
-class RoundOutcome:
-    """What one round's aggregation did.
-
-    Attributes
-    ----------
-    accepted : list of int
-        Partition ids whose update was merged, in order.
-    weights : np.ndarray
-        Their aggregation weights.
-    statuses : list of dict
-        One row per reply: ``round``, ``partition_id``, ``status`` and ``reason``.
-    """
-
-    accepted: list[int] = field(default_factory=list)
-    weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    statuses: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def updated(self) -> bool:
-        """Whether the model changed this round."""
-        return bool(self.accepted)
 
 
 class Aggregator:
@@ -319,7 +272,7 @@ class Aggregator:
     ) -> None:
         rule = self.config.aggregation_rule
         if self.trainer is not None:
-            self._train_generator(replies, pids, w, server_round)
+            self._train_generator(replies, w, server_round)
             return
         for prefix, module in ((GENERATOR, self.generator), (CRITIC, self.critic)):
             parts = [unpack(prefix, r.arrays) for r in replies]
@@ -335,30 +288,10 @@ class Aggregator:
                 for reply, pid in zip(replies, pids):
                     place_owned(table, unpack(OWNED, reply.arrays), pid, self.num_groups)
 
-    def _train_generator(
-        self, replies: list[Reply], pids: list[int], w: np.ndarray, server_round: int
-    ) -> None:
+    def _train_generator(self, replies: list[Reply], w: np.ndarray, server_round: int) -> None:
         """Step the shared generator against the round's critics (``shared-generator``)."""
         assert self.trainer is not None
-        feedback = []
-        for reply, pid in zip(replies, pids):
-            report = read_report(reply.metrics)
-            critic = copy.deepcopy(self.critic)
-            critic.load_state_dict(unpack(CRITIC, reply.arrays))
-            present = np.flatnonzero(report.counts > 0)
-            # Loss weights are renormalised over the client's groups (each client's term
-            # sums to 1), so a client cannot raise its own weight w_k by declaring them.
-            weights = np.clip(np.nan_to_num(report.loss_weights, nan=0.0, posinf=0.0), 0, None)
-            if not weights[present].sum() > 0:
-                weights = np.ones_like(weights)
-            feedback.append(
-                CriticFeedback(
-                    critic=critic,
-                    sources=torch.as_tensor(present + pid * self.num_groups),
-                    groups=torch.as_tensor(present),
-                    group_weights=torch.as_tensor(weights, dtype=torch.float32),
-                )
-            )
+        feedback = [critic_feedback(r, self.critic, self.num_groups) for r in replies]
         rule = self.config.aggregation_rule
         self.trainer.train(
             feedback, w, steps=self.config.generator_steps,
