@@ -73,6 +73,7 @@ class RunConfig:
     aggregation: Aggregation = "group-balanced"
     aggregation_rule: Literal["mean", "trimmed-mean", "median"] = "mean"
     update_norm_limit: float = 10.0
+    declared_rows_cap: float = 4.0
     beta: float = 1.0
     target_share: str = ""
     model: ModelKind = "mlp"
@@ -97,6 +98,7 @@ class RunConfig:
     resume: bool = False
     fail_rate: float = 0.0
     fail_mode: Literal["crash", "nan", "scale", "lie-counts"] = "crash"
+    lie_at_handshake: int = -1
     target_hq: float = 0.9
     stop_when_met: int = 0
     dp: DPMode = "off"
@@ -151,6 +153,16 @@ class RunConfig:
             check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
         for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
             check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
+        check(
+            self.declared_rows_cap == 0 or self.declared_rows_cap >= 1,
+            "declared_rows_cap",
+            f"must be 0 (off) or >= 1, got {self.declared_rows_cap}",
+        )
+        check(
+            self.lie_at_handshake >= -1,
+            "lie_at_handshake",
+            f"must be a partition id or -1 (off), got {self.lie_at_handshake}",
+        )
         check(
             self.update_norm_limit >= 0,
             "update_norm_limit",

@@ -25,6 +25,8 @@ from fedgan.training import resolve_device, train_critic, train_local
 
 __all__ = ["ClientRoundResult", "client_hello", "client_round"]
 
+_LIE = 1e6  # rows a lying client adds to every group it declares (lie-at-handshake)
+
 log = logging.getLogger("fedgan")
 
 
@@ -61,9 +63,10 @@ def client_hello(
         config, design, partition_id=partition_id, num_partitions=num_partitions,
         device=torch.device("cpu"), pooled=pooled, data_path=data_path,
     )  # fmt: skip
-    return report_metrics(
-        partition_id=partition_id, num_partitions=num_partitions, counts=data.group_counts()
-    )
+    counts = data.group_counts()
+    if partition_id == config.lie_at_handshake:  # chaos testing: a lying declaration
+        counts = counts + _LIE
+    return report_metrics(partition_id=partition_id, num_partitions=num_partitions, counts=counts)
 
 
 def client_round(

@@ -19,6 +19,7 @@ import torch
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.federation._checkpoint import tables_to_text
+from fedgan.federation._declared import bound_declarations, follow_reports
 from fedgan.federation._designs import FederationDesign, place_owned
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._robust import combine, outlying_updates
@@ -74,7 +75,17 @@ class Aggregator:
         self.config, self.design, self.scenario = config, design, scenario
         self.generator, self.critic = generator, critic
         self.num_partitions, self.num_groups = num_partitions, scenario.num_groups
-        self.declared = {int(k): np.asarray(v, dtype=np.float64) for k, v in declared.items()}
+        # What each client said at the handshake (its replies may not exceed it), and the
+        # bounded counts the shares, sampling and weights use (``_declared``).
+        self.handshake = {int(k): np.asarray(v, dtype=np.float64) for k, v in declared.items()}
+        self.declared, cut = bound_declarations(self.handshake, cap=config.declared_rows_cap)
+        for pid in cut:
+            log.warning(
+                "partition %d declared %s rows per group, over declared-rows-cap=%g x the "
+                "median client's total: counted as %s",
+                pid, self.handshake[pid].tolist(), config.declared_rows_cap,
+                self.declared[pid].tolist(),
+            )  # fmt: skip
         self.trained: set[int] = set()
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
@@ -174,7 +185,9 @@ class Aggregator:
         if not ok:
             return outcome
         self.accepted_norms = norms[keep]
-        counts = np.stack([r.counts for r, _ in ok])
+        for r, _ in ok:
+            self.declared[r.partition_id] = follow_reports(self.declared[r.partition_id], r.counts)
+        counts = np.stack([self.declared[r.partition_id] for r, _ in ok])
         w = client_weights(
             counts, scheme=self.config.aggregation, beta=self.config.beta,
             target_share=self.config.target_shares(),
@@ -223,7 +236,7 @@ class Aggregator:
             )
         if report.partition_id >= self.num_partitions:
             return report, f"partition id {report.partition_id} outside [0, {self.num_partitions})"
-        declared = self.declared.get(report.partition_id)
+        declared = self.handshake.get(report.partition_id)
         if declared is None:
             return report, "partition did not declare its rows when the run started"
         if (report.counts > declared).any():
@@ -308,6 +321,7 @@ class Aggregator:
             "generator_average": {} if self.average is None else self.average.state(),
             "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
             "trained": sorted(self.trained),
+            "declared": {str(k): v.tolist() for k, v in self.declared.items()},
             "logs": tables_to_text({
                 "weight_log": self.weight_log, "client_log": self.client_log,
                 "last_learned": None if self.last_learned is None else self.last_learned.tolist(),
@@ -324,6 +338,11 @@ class Aggregator:
         if self.average is not None:
             self.average.restore(state["generator_average"])
         self.trained = set(state["trained"])
+        for pid, counts in state.get("declared", {}).items():  # what replies brought down
+            if int(pid) in self.declared:
+                self.declared[int(pid)] = follow_reports(
+                    self.declared[int(pid)], np.asarray(counts)
+                )
         logs = json.loads(state["logs"])
         self.weight_log, self.client_log = logs["weight_log"], logs["client_log"]
         self.last_learned = (

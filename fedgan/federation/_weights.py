@@ -79,9 +79,11 @@ def _kl(n: np.ndarray, beta: float, pi: Sequence[float] | None) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p_k > 0, p_k * np.log(p_k / p), 0.0)
     share = sizes / sizes.sum()
-    # A share that underflows to 0 contributes 0 (its KL may be inf from an underflowed p).
+    # A share that underflows to 0 contributes 0 (its KL may be inf from an underflowed p);
+    # so does a denormal one whose KL came out infinite for the same reason.
     with np.errstate(invalid="ignore"):
         score = np.where(share > 0, terms.sum(axis=1) * share, 0.0)
+    score = np.where(np.isfinite(score), score, 0.0)
     e = np.exp(score - score.max())
     return e / e.sum()
 
