@@ -24,6 +24,7 @@ from fedgan.training._sampler import Batch, BatchSampler
 from fedgan.training._server_generator import CriticFeedback, ServerGenerator
 from fedgan.training._state import ClientData, LocalState, resolve_device
 from fedgan.training._stats import LocalStats
+from fedgan.training._threads import available_cpus, use_cpus
 
 __all__ = [
     "Batch",
@@ -36,9 +37,11 @@ __all__ = [
     "ServerGenerator",
     "TrainConfig",
     "WeightAverage",
+    "available_cpus",
     "critic_step",
     "generator_step",
     "resolve_device",
     "train_critic",
     "train_local",
+    "use_cpus",
 ]
