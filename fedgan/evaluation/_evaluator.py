@@ -125,13 +125,13 @@ class Evaluator:
         return flat
 
     def state(self) -> dict[str, Any]:
-        """Rows and last samples, for a checkpoint."""
+        """The last samples, for a checkpoint (the rows go to the run's round log)."""
         last = None if self.last_samples is None else self.last_samples.tolist()
-        return {"rows": self.rows, "last_samples": last}
+        return {"last_samples": last}
 
-    def restore(self, state: dict[str, Any]) -> None:
-        """Put back what :meth:`state` saved."""
-        self.rows = list(state["rows"])
+    def restore(self, state: dict[str, Any], *, rows: list[dict[str, Any]]) -> None:
+        """Put back what :meth:`state` saved, with the rows read back from the round log."""
+        self.rows = list(rows)
         last = state["last_samples"]
         self.last_samples = None if last is None else np.asarray(last, dtype=np.float64)
 

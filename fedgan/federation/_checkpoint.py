@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from collections.abc import Mapping
@@ -25,10 +26,12 @@ from fedgan.config import RunConfig
 from fedgan.results import config_fingerprint
 
 __all__ = [
+    "append_round_log",
     "checkpoint_dir",
     "clear",
     "load_client",
     "load_server",
+    "read_round_log",
     "resume_fingerprint",
     "save_client",
     "save_server",
@@ -101,6 +104,49 @@ def load_client(
     if not usable:
         return None
     return {k: v.numpy() for k, v in torch.load(usable[-1], weights_only=True).items()}
+
+
+def _round_log(config: RunConfig) -> Path:
+    return checkpoint_dir(config) / "rounds.jsonl"
+
+
+def append_round_log(config: RunConfig, server_round: int, rows: Mapping[str, Any]) -> None:
+    """Append one round's new log rows (the server checkpoint holds only fixed-size state).
+
+    Appending keeps a round's checkpoint cost flat over a long run; the line is flushed to
+    disk before the server checkpoint of the same round is written.
+    """
+    path = _round_log(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if server_round == 1 or not path.exists():
+        path.unlink(missing_ok=True)  # a fresh run never appends to another run's lines
+    with path.open("a", encoding="utf-8") as f:
+        f.write(tables_to_text({"round": server_round} | dict(rows)) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_round_log(config: RunConfig, up_to_round: int) -> list[dict[str, Any]]:
+    """The logged rounds ≤ ``up_to_round``, in order; later or torn lines are cut from the file.
+
+    A crash between a round's log line and its server checkpoint leaves one line too many;
+    the resumed run writes that round again, so the file is cut back to match the checkpoint.
+    """
+    path = _round_log(config)
+    if not path.is_file():
+        return []
+    kept: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            break  # a torn last line
+        if int(entry["round"]) > up_to_round:
+            break
+        kept.append(entry)
+    text = "".join(tables_to_text(e) + "\n" for e in kept)
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    return kept
 
 
 def clear(config: RunConfig) -> None:

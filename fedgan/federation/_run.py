@@ -22,7 +22,14 @@ import pandas as pd
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
 from fedgan.evaluation import Evaluator, verdict
-from fedgan.federation._checkpoint import checkpoint_dir, load_server, save_server, tables_to_text
+from fedgan.federation._checkpoint import (
+    append_round_log,
+    checkpoint_dir,
+    load_server,
+    read_round_log,
+    save_server,
+    tables_to_text,
+)
 from fedgan.federation._client import client_hello, client_round
 from fedgan.federation._designs import FederationDesign, design_for
 from fedgan.federation._replies import Reply, RoundOutcome
@@ -75,6 +82,7 @@ class FederatedRun:
     resumed_from: int = 0
     met_streak: int = 0
     first_met: tuple[int, float] | None = None  # (round, seconds) the target first held
+    _logged: tuple[int, int, int] = (0, 0, 0)  # log rows already in the round log
 
     @classmethod
     def build(cls, config: RunConfig, *, hellos: Sequence[Mapping[str, object]]) -> FederatedRun:
@@ -126,9 +134,17 @@ class FederatedRun:
                 )
             self.evaluate(0, force=True)
             return 1
-        self.aggregator.restore(state["aggregator"])
-        self.evaluator.restore(json.loads(state["evaluator"]))
         self.resumed_from = int(state["round"])
+        logged = read_round_log(self.config, self.resumed_from)
+        self.aggregator.restore(
+            state["aggregator"],
+            weight_log=[row for e in logged for row in e["weights"]],
+            client_log=[row for e in logged for row in e["clients"]],
+        )
+        self.evaluator.restore(
+            json.loads(state["evaluator"]), rows=[row for e in logged for row in e["evaluation"]]
+        )
+        self._logged = self._log_lengths()
         log.info("resume: continuing after round %d", self.resumed_from)
         return self.resumed_from + 1
 
@@ -147,6 +163,12 @@ class FederatedRun:
         """Aggregate the round's replies, evaluate, and record the line."""
         outcome = self.aggregator.aggregate(server_round, replies)
         metrics = self.evaluate(server_round)
+        (w, c, e), agg = self._logged, self.aggregator
+        append_round_log(self.config, server_round, {
+            "weights": agg.weight_log[w:], "clients": agg.client_log[c:],
+            "evaluation": self.evaluator.rows[e:],
+        })  # fmt: skip
+        self._logged = self._log_lengths()
         save_server(self.config, server_round, {
             "aggregator": self.aggregator.state(),
             "evaluator": tables_to_text(self.evaluator.state()),
@@ -159,6 +181,11 @@ class FederatedRun:
             if met and self.first_met is None:
                 self.first_met = (server_round, line.seconds)
         return line
+
+    def _log_lengths(self) -> tuple[int, int, int]:
+        """How many log rows the round log already holds (weights, clients, evaluation)."""
+        agg = self.aggregator
+        return len(agg.weight_log), len(agg.client_log), len(self.evaluator.rows)
 
     @property
     def should_stop(self) -> bool:

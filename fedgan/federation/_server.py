@@ -321,16 +321,22 @@ class Aggregator:
             "generator_average": {} if self.average is None else self.average.state(),
             "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
             "trained": sorted(self.trained),
-            "declared": {str(k): v.tolist() for k, v in self.declared.items()},
+            # Fixed-size bookkeeping only: the growing logs go to the appended round log.
             "logs": tables_to_text({
-                "weight_log": self.weight_log, "client_log": self.client_log,
                 "last_learned": None if self.last_learned is None else self.last_learned.tolist(),
                 "accepted_norms": self.accepted_norms.tolist(),
+                "declared": {str(k): v.tolist() for k, v in self.declared.items()},
             }),
         }  # fmt: skip
 
-    def restore(self, state: Mapping[str, Any]) -> None:
-        """Put back what :meth:`state` saved."""
+    def restore(
+        self,
+        state: Mapping[str, Any],
+        *,
+        weight_log: list[dict[str, Any]],
+        client_log: list[dict[str, Any]],
+    ) -> None:
+        """Put back what :meth:`state` saved, with the logs read back from the round log."""
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
         if self.trainer is not None:
@@ -338,13 +344,13 @@ class Aggregator:
         if self.average is not None:
             self.average.restore(state["generator_average"])
         self.trained = set(state["trained"])
-        for pid, counts in state.get("declared", {}).items():  # what replies brought down
+        logs = json.loads(state["logs"])
+        for pid, counts in logs["declared"].items():  # what replies brought down
             if int(pid) in self.declared:
                 self.declared[int(pid)] = follow_reports(
                     self.declared[int(pid)], np.asarray(counts)
                 )
-        logs = json.loads(state["logs"])
-        self.weight_log, self.client_log = logs["weight_log"], logs["client_log"]
+        self.weight_log, self.client_log = list(weight_log), list(client_log)
         self.last_learned = (
             None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
         )

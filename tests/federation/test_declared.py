@@ -92,7 +92,7 @@ def test_the_aggregator_shares_follow_the_replies_not_the_lie() -> None:
     # The lowered counts survive a checkpoint.
     fresh = Aggregator(cfg, design, SCENARIO, *make_models(cfg, SCENARIO, design, num_partitions=3),
                        declared=declared, num_partitions=3)  # fmt: skip
-    fresh.restore(agg.state())
+    fresh.restore(agg.state(), weight_log=[], client_log=[])
     assert fresh.declared[1].tolist() == [100.0, 0.0]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -74,7 +76,7 @@ def test_aggregator_remembers_the_last_accepted_round() -> None:
     assert status == {0: "ok", 1: "rejected", 2: "rejected"}
     saved = agg.state()
     again, _ = _aggregator("private-critics")
-    again.restore(saved)
+    again.restore(saved, weight_log=agg.weight_log, client_log=agg.client_log)
     assert np.array_equal(again.accepted_norms, agg.accepted_norms)
 
 
@@ -147,3 +149,42 @@ def test_faulty_replies_are_rejected_in_a_whole_run(mode: str, reason: str) -> N
     assert (clients["status"].isin(["ok", "rejected"])).all()
     m = run.tables()["metrics"]
     assert np.isfinite(m["overall_hq"]).all()  # the model was never poisoned
+
+
+def test_round_log_is_appended_and_a_torn_or_extra_line_is_cut_on_resume(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    settings = TINY | {"num-server-rounds": 6, "eval-every": 1}
+    full = run_in_process(
+        RunConfig.from_mapping(settings | {"output-dir": str(tmp_path / "full")}), num_partitions=3
+    )
+    cfg = RunConfig.from_mapping(settings | {"output-dir": str(tmp_path / "cut")})
+    sizes: list[tuple[int, int]] = []
+
+    class Crash(Exception):
+        pass
+
+    def watch(run: object, line: object) -> None:
+        folder = checkpoint_dir(cfg)
+        sizes.append(
+            ((folder / "server.pt").stat().st_size, (folder / "rounds.jsonl").stat().st_size)
+        )
+        if line.server_round == 4:
+            raise Crash
+
+    with pytest.raises(Crash):
+        run_in_process(cfg, num_partitions=3, on_round=watch)
+    server, logged = zip(*sizes)
+    assert max(server) <= 1.01 * min(server)  # the checkpoint does not grow with the rounds
+    assert all(b > a for a, b in itertools.pairwise(logged))  # the round log does
+    # A crash after round 5's log line but before its checkpoint, and a torn line after it.
+    log = checkpoint_dir(cfg) / "rounds.jsonl"
+    lines = log.read_text().splitlines()
+    log.write_text(
+        "\n".join([*lines, lines[-1].replace('"round": 4', '"round": 5'), '{"rou']) + "\n"
+    )
+    resumed = run_in_process(RunConfig.from_mapping(settings | {"output-dir": str(tmp_path / "cut"),
+                                                               "resume": True}), num_partitions=3)  # fmt: skip
+    assert resumed.resumed_from == 4
+    for name in ("metrics", "weights", "clients"):
+        pd.testing.assert_frame_equal(full.tables()[name], resumed.tables()[name])
