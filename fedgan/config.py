@@ -12,6 +12,7 @@ trained before that.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import typing
 from collections.abc import Mapping
@@ -89,6 +90,7 @@ class RunConfig:
     num_partitions: int = 0
     eval_samples: int = 2500
     eval_every: int = 25
+    tensorboard: bool = False
     seed: int = 0
     device: str = "auto"
     output_dir: str = "outputs/latest"
@@ -213,6 +215,12 @@ class RunConfig:
 
     def _check_combinations(self, spec: ScenarioSpec) -> None:
         conditional = self.federation in PER_SOURCE_FEDERATIONS
+        check(
+            not self.tensorboard or importlib.util.find_spec("tensorboard") is not None,
+            "tensorboard",
+            "is true but the tensorboard package is not installed: "
+            "pip install 'fedgan[tensorboard]', or set it to false",
+        )
         check(
             not (conditional and spec.conditioning.value != "none"),
             "conditioning",

@@ -95,6 +95,7 @@ class RunFiles:
     weights: pd.DataFrame | None = None
     clients: pd.DataFrame | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    folders: dict[str, Path] = field(default_factory=dict)  # copied in whole (TensorBoard events)
 
 
 def check_writable(out: Path) -> None:
@@ -126,6 +127,9 @@ def write_run(out: Path, files: RunFiles) -> Path:
         write_json(tmp / "verdict.json", files.verdict.facts)
         for name, text in files.extra.items():
             _write_text(tmp / name, text)
+        for name, folder in files.folders.items():
+            if Path(folder).is_dir():
+                shutil.copytree(folder, tmp / name)
         os.chmod(tmp, 0o755)
         _swap_into_place(tmp, out)
     except BaseException:

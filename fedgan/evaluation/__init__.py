@@ -7,6 +7,7 @@ classifier's classes; tables: train-on-synthetic-test-on-real fairness) and keep
 row per round × group. :func:`verdict` says in plain words whether the run learned.
 """
 
+from fedgan.evaluation._board import MetricBoard, board_scalars, tensorboard_available
 from fedgan.evaluation._evaluator import GROUP_COLUMNS, Evaluator
 from fedgan.evaluation._scorers import (
     Score,
@@ -20,11 +21,14 @@ from fedgan.evaluation._verdict import Verdict, verdict
 __all__ = [
     "GROUP_COLUMNS",
     "Evaluator",
+    "MetricBoard",
     "Score",
     "Verdict",
+    "board_scalars",
     "chance_hq",
     "coverage_anchors",
     "reference_rows",
     "score_samples",
+    "tensorboard_available",
     "verdict",
 ]

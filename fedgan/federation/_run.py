@@ -21,7 +21,7 @@ import pandas as pd
 
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
-from fedgan.evaluation import Evaluator, verdict
+from fedgan.evaluation import Evaluator, MetricBoard, verdict
 from fedgan.federation._checkpoint import (
     append_round_log,
     checkpoint_dir,
@@ -83,6 +83,7 @@ class FederatedRun:
     met_streak: int = 0
     first_met: tuple[int, float] | None = None  # (round, seconds) the target first held
     _logged: tuple[int, int, int] = (0, 0, 0)  # log rows already in the round log
+    board: MetricBoard | None = None  # TensorBoard scalars (tensorboard = true)
 
     @classmethod
     def build(cls, config: RunConfig, *, hellos: Sequence[Mapping[str, object]]) -> FederatedRun:
@@ -153,11 +154,19 @@ class FederatedRun:
         last = server_round == self.config.num_server_rounds
         if not (force or last or server_round % self.config.eval_every == 0):
             return {}
-        return self.evaluator.evaluate(
+        metrics = self.evaluator.evaluate(
             server_round, self.aggregator.released,
             source_probs=self.aggregator.sampling_probs(),
             target_share=self.aggregator.learned_share(),
         )  # fmt: skip
+        if self.config.tensorboard:
+            if self.board is None:  # beside the checkpoint while the run goes; moved in at the end
+                self.board = MetricBoard(checkpoint_dir(self.config) / "tensorboard")
+                log.info("TensorBoard: tensorboard --logdir %s", self.board.logdir)
+            self.board.write(
+                server_round, [r for r in self.evaluator.rows if r["round"] == server_round]
+            )
+        return metrics
 
     def finish_round(self, server_round: int, replies: list[Reply]) -> RoundLine:
         """Aggregate the round's replies, evaluate, and record the line."""
@@ -251,6 +260,8 @@ class FederatedRun:
                 f"{self.config.stop_when_met} evaluation(s) in a row (first met at round {met})."
             )
         samples = self.evaluator.last_samples
+        if self.board is not None:
+            self.board.close()
         return RunFiles(
             settings=run_settings(
                 self.config, **{"num-partitions": self.num_partitions, "mode": mode}
@@ -261,8 +272,23 @@ class FederatedRun:
             samples=None if samples is None else samples_frame(self.scenario, samples),
             weights=tables["weights"] if mode != "centralised" else None,
             clients=tables["clients"] if mode != "centralised" else None,
-            extra={"timing.csv": self.timing()},
+            extra={"timing.csv": self.timing()} | self._sources_file(),
+            folders={} if self.board is None else {"tensorboard": self.board.logdir},
         )
+
+    def _sources_file(self) -> dict[str, str]:
+        """``sources.csv``: each generator source's (client, group) and sampling probability."""
+        probs = self.aggregator.sampling_probs()
+        if probs is None:
+            return {}
+        g = self.scenario.num_groups
+        table = pd.DataFrame({
+            "source": np.arange(len(probs)), "partition_id": np.arange(len(probs)) // g,
+            "group": np.arange(len(probs)) % g,
+            "group_name": [self.scenario.group_names[i % g] for i in range(len(probs))],
+            "probability": probs,
+        })  # fmt: skip
+        return {"sources.csv": table.to_csv(index=False, lineterminator="\n")}
 
 
 def run_in_process(
