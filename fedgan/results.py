@@ -7,9 +7,11 @@ write leaves the previous results whole.
 
 Files: ``metrics.csv`` (one row per round × group), ``weights.csv`` and ``clients.csv``
 (federated runs), ``samples.csv`` (the last evaluation's samples; records with the
-original columns for tabular data), ``generator.pt`` (load with
-``torch.load(..., weights_only=True)``), ``config.json`` (the run config, the scenario,
-and a fingerprint of both), ``verdict.txt`` and ``verdict.json``.
+original columns for tabular data), ``generator.pt`` (or the whole trained generator with
+:func:`fedgan.load`), ``sources.csv`` (designs with generator sources: each source's client,
+group and sampling probability), ``config.json`` (the run config, the scenario, and a
+fingerprint of both), ``verdict.txt``, ``verdict.json`` and, with ``tensorboard = true``,
+``tensorboard/`` (event files).
 """
 
 from __future__ import annotations
