@@ -50,7 +50,7 @@ class RunConfig:
 
     scenario: str = "ring8-minority"
     federation: Federation = "shared-generator"
-    num_server_rounds: int = 500
+    num_server_rounds: int = 700
     generator_steps: int = 5
     n_critic: int = _T.n_critic
     batch_size: int = _T.batch_size

@@ -69,7 +69,7 @@ class TrainConfig:
 
     generator_steps: int = 100
     n_critic: int = 1
-    batch_size: int = 128
+    batch_size: int = 256
     lambda_gp: float | tuple[float, ...] = 1.0
     gp_target: float = 1.0
     gp_balance: Balance = "group"
