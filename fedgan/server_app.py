@@ -11,10 +11,18 @@ from flwr.app import Context
 from flwr.serverapp import Grid, ServerApp
 from threadpoolctl import threadpool_limits
 
+import strategies as _strategies
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints
 from fedgan.results import check_writable, read_reference, write_run
+
+if not getattr(_strategies, "FEDGAN_STRATEGIES", False):
+    raise ImportError(
+        f"the package 'strategies' at {getattr(_strategies, '__file__', '?')} is not fedgan's: "
+        "another installed package of that name shadows it; uninstall it or run from a fedgan "
+        "checkout"
+    )
 from strategies import FederatedGAN
 
 app = ServerApp()

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FederatedGAN", "client_weights"]
 
+# fedgan.server_app checks this: a different top-level package named "strategies"
+# installed in the same environment would otherwise shadow this one silently.
+FEDGAN_STRATEGIES = True
+
 
 def __getattr__(name: str) -> Any:
     if name == "FederatedGAN":
