@@ -17,6 +17,7 @@ from flwr.clientapp import ClientApp
 from fedgan._records import from_record, to_record
 from fedgan.config import RunConfig
 from fedgan.federation import client_hello, client_round
+from fedgan.protocol import read_round_instructions
 
 app = ClientApp()
 STATE_KEY = "fedgan"
@@ -54,11 +55,11 @@ def train(msg: Message, context: Context) -> Message:
     config, pid, k, path = _setup(context)
     kept = context.state.array_records
     saved = from_record(kept[STATE_KEY]) if STATE_KEY in kept else None
-    sent = msg.content.config_records["config"]
+    server_round, resumed_from = read_round_instructions(msg.content.config_records["config"])
     result = client_round(
-        config, partition_id=pid, num_partitions=k, server_round=int(sent["server-round"]),  # type: ignore[arg-type]
+        config, partition_id=pid, num_partitions=k, server_round=server_round,
         download=from_record(msg.content.array_records["arrays"]), saved=saved,
-        resumed_from=int(sent.get("resumed-from", 0)), data_path=path,  # type: ignore[arg-type]
+        resumed_from=resumed_from, data_path=path,
     )  # fmt: skip
     context.state[STATE_KEY] = to_record(result.state)
     metrics = MetricRecord(result.metrics)  # type: ignore[arg-type]

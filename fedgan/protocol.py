@@ -29,13 +29,17 @@ __all__ = [
     "GENERATOR",
     "GROUP_STATS",
     "OWNED",
+    "RESUMED_FROM",
     "SCALAR_KEYS",
+    "SERVER_ROUND",
     "ClientReport",
     "ReplyStatus",
     "group_key",
     "pack",
     "read_report",
+    "read_round_instructions",
     "report_metrics",
+    "round_instructions",
     "unpack",
 ]
 
@@ -56,6 +60,31 @@ SCALAR_KEYS = (
     "privacy/epsilon",
 )
 GROUP_STATS = ("count", "wasserstein", "grad-norm", "gp", "loss-weight")
+
+# The server's half: what every training message tells the client besides the arrays.
+SERVER_ROUND = "server-round"
+RESUMED_FROM = "resumed-from"
+
+
+def round_instructions(server_round: int, resumed_from: int) -> dict[str, int]:
+    """The config the server sends with a round: its number and the round it resumed after."""
+    return {SERVER_ROUND: int(server_round), RESUMED_FROM: int(resumed_from)}
+
+
+def read_round_instructions(config: Mapping[str, object]) -> tuple[int, int]:
+    """``(server_round, resumed_from)`` from a training message's config.
+
+    Raises
+    ------
+    ValueError
+        If ``server-round`` is missing or not a whole number >= 1.
+    """
+    rnd, resumed = config.get(SERVER_ROUND), config.get(RESUMED_FROM, 0)
+    if not isinstance(rnd, int | float) or isinstance(rnd, bool) or rnd != int(rnd) or rnd < 1:
+        raise ValueError(f"the server's {SERVER_ROUND!r} must be a whole number >= 1, got {rnd!r}")
+    if not isinstance(resumed, int | float) or isinstance(resumed, bool) or resumed < 0:
+        raise ValueError(f"the server's {RESUMED_FROM!r} must be >= 0, got {resumed!r}")
+    return int(rnd), int(resumed)
 
 
 class ReplyStatus(enum.IntEnum):

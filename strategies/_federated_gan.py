@@ -22,6 +22,7 @@ from flwr.supercore import log
 from fedgan._records import from_record, to_record
 from fedgan.config import RunConfig
 from fedgan.federation import FederatedRun, Reply, RoundLine, sample_partitions
+from fedgan.protocol import read_report, round_instructions
 
 __all__ = ["FederatedGAN"]
 
@@ -83,10 +84,13 @@ class FederatedGAN(Strategy):
                     f"node {reply.metadata.src_node_id} failed the handshake: {reply.error.reason}"
                 )
             metrics: dict[str, object] = dict(next(iter(reply.content.metric_records.values())))
-            pid = metrics.get("partition-id")
-            if not isinstance(pid, int | float):
-                raise RuntimeError(f"node {reply.metadata.src_node_id} sent no partition-id")
-            self.nodes[int(pid)] = reply.metadata.src_node_id
+            try:
+                pid = read_report(metrics).partition_id
+            except ValueError as err:
+                raise RuntimeError(
+                    f"node {reply.metadata.src_node_id} sent an unreadable handshake: {err}"
+                ) from err
+            self.nodes[pid] = reply.metadata.src_node_id
             hellos.append(metrics)
         return hellos
 
@@ -95,8 +99,9 @@ class FederatedGAN(Strategy):
         self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid
     ) -> Iterable[Message]:
         """One message per sampled partition's node, carrying the shared weights."""
-        config["server-round"] = server_round
-        config["resumed-from"] = self.run.resumed_from if self.run is not None else 0
+        resumed = self.run.resumed_from if self.run is not None else 0
+        for key, value in round_instructions(server_round, resumed).items():
+            config[key] = value
         content = RecordDict({"arrays": arrays, "config": config})
         chosen = sample_partitions(self.config, server_round, list(self.nodes))
         return [

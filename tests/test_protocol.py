@@ -67,3 +67,15 @@ def test_pack_unpack_roundtrip() -> None:
     assert set(arrays) == {"g/a.weight", "g/b"} and arrays["g/b"].flags["C_CONTIGUOUS"]
     back = unpack("g/", arrays | {"c/x": np.zeros(1)})
     assert set(back) == {"a.weight", "b"} and torch.equal(back["a.weight"], state["a.weight"])
+
+
+def test_round_instructions_round_trip_and_bad_ones_are_named() -> None:
+    from fedgan.protocol import read_round_instructions, round_instructions
+
+    assert read_round_instructions(round_instructions(7, 3)) == (7, 3)
+    assert read_round_instructions({"server-round": 2}) == (2, 0)
+    for bad in ({}, {"server-round": 0}, {"server-round": 1.5}, {"server-round": "2"}):
+        with pytest.raises(ValueError, match="server-round"):
+            read_round_instructions(bad)
+    with pytest.raises(ValueError, match="resumed-from"):
+        read_round_instructions({"server-round": 2, "resumed-from": -1})
