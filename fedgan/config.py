@@ -242,6 +242,12 @@ class RunConfig:
             "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
         )
         check(
+            not (self.dp == "critic" and self.gp_fraction < 1),
+            "gp_fraction",
+            "must be 1.0 with dp = 'critic': each sample's clipped gradient carries its own "
+            f"penalty term, so the penalty cannot use a share of the batch; got {self.gp_fraction}",
+        )
+        check(
             self.model == "mlp" or spec.dataset == "digits",
             "model",
             f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",

@@ -106,3 +106,12 @@ def test_auto_loss_weighting_follows_whether_rows_are_generated_per_group() -> N
 def test_reliability_keys_are_checked(values: dict, key: str) -> None:
     with pytest.raises(RunConfigError, match=key):
         RunConfig.from_mapping(values)
+
+
+@pytest.mark.parametrize(("key", "value"), [("gp-every", 2), ("gp-fraction", 0.5)])
+def test_private_critic_refuses_what_per_sample_clipping_cannot_honour(
+    key: str, value: object
+) -> None:
+    with pytest.raises(RunConfigError, match=key.replace("-", ".")):
+        RunConfig.from_mapping({"dp": "critic", key: value})
+    RunConfig.from_mapping({key: value})  # fine without privacy
