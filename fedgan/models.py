@@ -170,6 +170,7 @@ class Generator(nn.Module):
         self.data_scale: Tensor
         self.register_buffer("data_shift", torch.zeros(out_dim))
         self.register_buffer("data_scale", torch.ones(()))
+        self.bounds: tuple[float, float] | None = None  # data-space range (set_bounds)
         self.layers = nn.ModuleList()
         self.conv: nn.Module | None = None
         if kind == "mlp":
@@ -208,7 +209,7 @@ class Generator(nn.Module):
                 parts.append(table(ids))
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
-            return self.conv(h).view(z.shape[0], *self.data_shape)
+            return self._bound(self.conv(h)).view(z.shape[0], *self.data_shape)
         code = parts[-1] if self.film is not None else None
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -218,12 +219,31 @@ class Generator(nn.Module):
                     gain, bias = self.film[i](code).chunk(2, dim=1)
                     h = h * (1 + gain) + bias
                 h = self.activation(h)
-        return h.view(z.shape[0], *self.data_shape)
+        return self._bound(h).view(z.shape[0], *self.data_shape)
+
+    def _bound(self, h: Tensor) -> Tensor:
+        """Squash the output into :attr:`bounds` (data space) with a tanh; else unchanged."""
+        if self.bounds is None:
+            return h
+        low, high = self.bounds
+        flat = h.reshape(h.shape[0], -1)
+        data = flat * self.data_scale + self.data_shift
+        data = low + (high - low) * (torch.tanh(data) + 1) / 2
+        return ((data - self.data_shift) / self.data_scale).view_as(h)
 
     def set_standardisation(self, shift: Tensor, scale: float) -> None:
         """Data space = model space × ``scale`` + ``shift`` (applied by :meth:`sample`)."""
         self.data_shift.copy_(torch.as_tensor(shift, dtype=torch.float32).flatten())
         self.data_scale.fill_(float(scale))
+
+    def set_bounds(self, low: float, high: float) -> None:
+        """Keep every output value in ``[low, high]`` in data space (images: pixels in [−1, 1]).
+
+        Not part of the state dict: the scenario sets it when the model is built.
+        """
+        if not low < high:
+            raise ValueError(f"bounds must have low < high, got ({low}, {high})")
+        self.bounds = (float(low), float(high))
 
     def sample(
         self,

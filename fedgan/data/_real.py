@@ -70,7 +70,7 @@ def digits_scenario(
     return Scenario(
         name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
         mode_groups=mode_groups, mode_weights=weights, num_groups=2 if minority else 1,
-        image_shape=(1, 8, 8),
+        image_shape=(1, 8, 8), bounds=(-1.0, 1.0),
         group_names=("majority", f"minority (digits {', '.join(map(str, minority))})")[: 2 if minority else 1],
     )  # fmt: skip
 
@@ -84,6 +84,8 @@ class TabularEncoder:
     std: tuple[float, ...]
     categories: tuple[tuple[str, tuple[str, ...]], ...]
     integer: tuple[bool, ...] = ()
+    low: tuple[float, ...] = ()  # observed range of each numeric column: decoded values stay in it
+    high: tuple[float, ...] = ()
 
     @classmethod
     def fit(
@@ -100,6 +102,8 @@ class TabularEncoder:
                 bool(np.all(df[c].to_numpy(float) == np.round(df[c].to_numpy(float))))
                 for c in numeric
             ),
+            low=tuple(float(df[c].min()) for c in numeric),
+            high=tuple(float(df[c].max()) for c in numeric),
         )
 
     @property
@@ -130,8 +134,11 @@ class TabularEncoder:
             raise ValueError(f"x must have shape (N, {self.width}), got {x.shape}")
         out: dict[str, np.ndarray] = {}
         integer = self.integer or (True,) * len(self.numeric)
+        low = self.low or (-np.inf,) * len(self.numeric)
+        high = self.high or (np.inf,) * len(self.numeric)
         for i, (c, m, s) in enumerate(zip(self.numeric, self.mean, self.std)):
-            value = x[:, i] * s + m  # integer columns stay integers, others keep their decimals
+            # within the observed range; integer columns stay integers, others keep decimals
+            value = np.clip(x[:, i] * s + m, low[i], high[i])
             out[c] = np.rint(value).astype(np.int64) if integer[i] else value
         j = len(self.numeric)
         for col, values in self.categories:

@@ -53,6 +53,8 @@ class Scenario:
     tstr : tuple of str, optional
         Tables: a binary target column and its positive value, for the
         train-on-synthetic-test-on-real fairness check.
+    bounds : tuple of float, optional
+        The data's range, when it has one the generator must keep to (digits: [−1, 1]).
     standardise : bool
         Whether models should see the rows standardised (:meth:`standardisation`);
         true for raw coordinates, false for data already scaled (images in [−1, 1],
@@ -76,6 +78,7 @@ class Scenario:
     standardise: bool = False
     group_attribute: str = ""
     tstr: tuple[str, str] | None = None
+    bounds: tuple[float, float] | None = None
 
     @property
     def kind(self) -> Literal["mixture", "image", "tabular"]:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fedgan.data import Scenario
-from fedgan.metrics import digits_classifier, mode_coverage, prdc, tstr_fairness
+from fedgan.metrics import mode_coverage, prdc, tstr_fairness
 
 __all__ = ["Score", "chance_hq", "coverage_anchors", "reference_rows", "score_samples"]
 
@@ -113,34 +113,10 @@ def _mixture(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
 
 
 def _image(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
-    clf = digits_classifier(0)
-    pred = clf.predict(x)
-    n = len(pred)
-    per_class = np.bincount(pred, minlength=scenario.num_modes)
-    held = per_class >= np.maximum(0.2 * n * scenario.mode_weights, 1.0)
-    groups = np.arange(scenario.num_groups)
-    gen = np.bincount(scenario.mode_groups, weights=per_class / n, minlength=scenario.num_groups)
-    table = pd.DataFrame(
-        {
-            "modes": [int((scenario.mode_groups == g).sum()) for g in groups],
-            "modes_captured": [
-                int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups
-            ],
-            "modes_held": [int((held & (scenario.mode_groups == g)).sum()) for g in groups],
-            "generated_share": gen,
-            "real_share": scenario.group_weights,
-        },
-        index=pd.Index(groups, name="group"),
-    )
-    table["mass_ratio"] = table["generated_share"] / table["real_share"]
-    base = _prdc_part(scenario, x, seed)
-    overall = {
-        "modes_captured": float((per_class > 0).sum()), "modes_held": float(held.sum()),
-        "modes": float(scenario.num_modes),
-        # the evaluator's own accuracy on held-out real digits: how far its labels can be trusted
-        "evaluator_accuracy": clf.test_accuracy,
-    }  # fmt: skip
-    return Score(table.join(base.per_group), overall | base.overall, dict(base.notes))
+    from fedgan.evaluation._images import score_images
+
+    table, overall, notes = score_images(scenario, x, seed)
+    return Score(table, overall, notes)
 
 
 def _group_block(scenario: Scenario) -> np.ndarray:

@@ -55,8 +55,9 @@ def _final(table: pd.DataFrame) -> pd.DataFrame:
 def _measure(last: pd.DataFrame) -> tuple[str, float, float, float]:
     """Name, value, chance and real anchors of the learning measure."""
     first = last.iloc[0]
-    if "overall_hq" in last:
-        return "high-quality share", first["overall_hq"], first["overall_chance_hq"], _REAL_HQ_2D
+    if "overall_hq" in last:  # images carry their own real anchor (held-out digits)
+        real = first["overall_real_hq"] if "overall_real_hq" in last else _REAL_HQ_2D
+        return "high-quality share", first["overall_hq"], first["overall_chance_hq"], real
     return (
         "coverage of real rows", first["overall_coverage"],
         first.get("overall_chance_coverage", float("nan")), first.get("overall_real_coverage", 1.0),
@@ -96,11 +97,21 @@ def verdict(
         "round": int(table["round"].max()), "learned": learned, "measure": name, "value": value,
         "chance": chance, "real": real, "bar": bar,
     }  # fmt: skip
-    lines = [
-        title,
-        f"  {'LEARNED' if learned else 'NOT LEARNED'}: {name} {_pct(value)} "
-        f"(chance {_pct(chance)}, real data {_pct(real)}; learned means at least {_pct(bar)}).",
+    detail = [
+        f"{name} {_pct(value)} (chance {_pct(chance)}, real data {_pct(real)}; "
+        f"learned means at least {_pct(bar)})"
     ]
+    if "overall_fd" in last:  # images: the Fréchet distance must be halfway down as well
+        fd, floor, noise = (float(first[f"overall_{k}"]) for k in ("fd", "fd_floor", "fd_noise"))
+        fd_bar = floor + 0.5 * (noise - floor)
+        learned = learned and bool(np.isfinite(fd) and fd <= fd_bar)
+        facts |= {"fd": fd, "fd_floor": floor, "fd_noise": noise, "fd_bar": fd_bar,
+                  "learned": learned}  # fmt: skip
+        detail.append(
+            f"Fréchet distance {fd:.2f} (real held-out {floor:.2f}, noise {noise:.2f}; "
+            f"learned means at most {fd_bar:.2f})"
+        )
+    lines = [title, f"  {'LEARNED' if learned else 'NOT LEARNED'}: " + "; ".join(detail) + "."]
     if "overall_modes_held" in last and pd.notna(first.get("overall_modes_held")):
         held, cap, modes = (
             int(first[f"overall_{k}"]) for k in ("modes_held", "modes_captured", "modes")
@@ -126,6 +137,17 @@ def verdict(
         facts[f"group/{g}/mass_ratio"] = float(ratio)
         if pd.notna(r.get("modes_held")):
             facts[f"group/{g}/modes_held"] = int(r["modes_held"])
+    # Never print LEARNED beside an off-target mass without saying so (against the share
+    # the run was asked for: the real one unless target-share is set).
+    ratio_col = "mass_ratio_target" if "mass_ratio_target" in last else "mass_ratio"
+    off = [
+        f"{r.get('group_name', f'group {g}')} {r[ratio_col]:.2f}×"
+        for g, r in last.iterrows()
+        if pd.notna(r.get(ratio_col)) and not 0.8 <= r[ratio_col] <= 1.25
+    ]
+    if off:
+        lines.append(f"  Off target: mass {', '.join(off)} its asked-for share (target 0.8–1.25×).")
+    facts["mass_off_target"] = off
     if isinstance(first.get("overall_notes"), str) and first["overall_notes"]:
         lines.append(f"  Not computed: {first['overall_notes']}.")
     if reference is None:

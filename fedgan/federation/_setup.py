@@ -46,6 +46,8 @@ def make_models(
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
     )
     generator.set_standardisation(torch.as_tensor(shift), scale)
+    if scenario.bounds is not None:
+        generator.set_bounds(*scenario.bounds)
     return generator, critic
 
 

@@ -6,26 +6,32 @@
   against the true weights; everything also per group.
 * :func:`prdc` — sample-based precision/recall (k = 3) and density/coverage (k = 5)
   for real data, per group, with each real sample's "covered" flag.
-* :func:`digits_classifier` — assigns generated digits to classes (modes).
+* :func:`digits_classifier` — the digits evaluator network: class probabilities with a
+  "not a digit" class, and penultimate features for :func:`frechet_distance`.
+* :func:`frechet_distance` — the FID formula on any features.
 * :func:`wasserstein_1d` — W1 by the CDF formula, per feature.
 * :func:`disaggregate` — fairlearn ``MetricFrame`` by group with bootstrap CIs,
   differences and ratios; :func:`tstr_fairness` — train on synthetic, test on real.
 """
 
-from fedgan.metrics._classify import DigitsClassifier, digits_classifier
+from fedgan.metrics._classify import HQ_THRESHOLD, DigitsClassifier, digits_classifier, split_digits
 from fedgan.metrics._coverage import ModeCoverage, mode_coverage
 from fedgan.metrics._fairness import disaggregate, tstr_fairness
+from fedgan.metrics._frechet import frechet_distance
 from fedgan.metrics._prdc import PRDC, prdc
 from fedgan.metrics._wasserstein import wasserstein_1d
 
 __all__ = [
+    "HQ_THRESHOLD",
     "PRDC",
     "DigitsClassifier",
     "ModeCoverage",
     "digits_classifier",
     "disaggregate",
+    "frechet_distance",
     "mode_coverage",
     "prdc",
+    "split_digits",
     "tstr_fairness",
     "wasserstein_1d",
 ]

@@ -99,3 +99,18 @@ def test_registry_all_build() -> None:
         assert len(sc.x) == len(sc.mode) == len(sc.group) == len(sc.label)
         assert sc.mode_groups.max() < sc.num_groups
     assert grid_means().shape == (25, 2)
+
+
+def test_decoded_tables_stay_in_the_observed_range_and_integral() -> None:
+    from fedgan.data import load_scenario
+
+    sc = load_scenario("arrests-colour")
+    enc = sc.encoder
+    rng = np.random.default_rng(0)
+    wild = rng.normal(0, 50, (500, enc.width))  # far outside what the data holds
+    rows = enc.decode(wild)
+    real = enc.decode(sc.x)
+    for i, col in enumerate(enc.numeric):
+        assert rows[col].min() >= real[col].min() and rows[col].max() <= real[col].max(), col
+        if enc.integer[i]:
+            assert (rows[col] == np.round(rows[col])).all(), col

@@ -1,0 +1,128 @@
+"""Scoring generated digits the way the field scores images, with a digits evaluator network.
+
+* **High quality**: the evaluator gives one digit at least :data:`HQ_THRESHOLD` of its
+  probability (it also has a "not a digit" class). Classes (modes) are held and captured,
+  and group masses measured, on high-quality samples only; anchors: moment-matched Gaussian
+  noise (chance) and held-out real digits (real).
+* **Fréchet distance** in the evaluator's penultimate features (the FID recipe on a digits
+  network), overall and per class (intra-FD, averaged over each group's classes); anchors:
+  held-out real digits (the floor) and noise (the ceiling). Generated, held-out and noise
+  sets have the same size, because the estimate is biased upward for small sets.
+* **Precision, recall, density, coverage** in the same feature space, per group, on equal
+  sizes, with the same anchors.
+* **Memorisation**: the median distance from a generated sample to its nearest real row over
+  the median distance from a real row to its nearest other real row (features); well below 1
+  means samples sit on top of real rows.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from fedgan.data import Scenario
+from fedgan.metrics import HQ_THRESHOLD, digits_classifier, frechet_distance, prdc
+
+__all__ = ["image_anchors", "score_images"]
+
+_MIN_CLASS_ROWS = 10  # fewer generated rows of a class than this: no intra-FD for it
+
+
+def _reference(scenario: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Real rows compared against, and held-out real rows (the anchors' "real")."""
+    from fedgan.evaluation._scorers import reference_rows
+
+    ref = reference_rows(scenario, seed)
+    rest = np.setdiff1d(np.arange(len(scenario.x)), ref)
+    return ref, np.random.default_rng(seed + 1).permutation(rest)
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+
+
+@functools.lru_cache(maxsize=8)
+def image_anchors(scenario: Scenario, seed: int) -> dict[str, float]:
+    """What noise (chance) and held-out real digits score, on equal-sized sets."""
+    clf = digits_classifier(0)
+    ref, held = _reference(scenario, seed)
+    real_ref = clf.features(_flat(scenario.x[ref]))
+    x = _flat(scenario.x)
+    rng = np.random.default_rng(seed + 2)
+    noise = np.clip(rng.multivariate_normal(x.mean(0), np.cov(x.T), size=len(held)), -1, 1)
+    f_noise, f_held = clf.features(noise), clf.features(x[held])
+    return {
+        "chance_hq": float(clf.high_quality(noise).mean()),
+        "real_hq": float(clf.high_quality(x[held]).mean()),
+        "fd_floor": frechet_distance(f_held, real_ref),
+        "fd_noise": frechet_distance(f_noise, real_ref),
+        "chance_coverage": prdc(real_ref, f_noise).coverage,
+        "real_coverage": prdc(real_ref, f_held).coverage,
+        "anchor_rows": float(len(held)),
+    }
+
+
+def score_images(
+    scenario: Scenario, x: np.ndarray, seed: int
+) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
+    """Per-group table, overall numbers and notes for ``[N, 64]`` generated digits."""
+    clf = digits_classifier(0)
+    anchors = image_anchors(scenario, seed)
+    x = _flat(x)
+    n, m = len(x), int(anchors["anchor_rows"])
+    probs = clf.probs(x)
+    pred, hq = probs.argmax(axis=1), probs.max(axis=1) >= HQ_THRESHOLD
+    classes, groups = scenario.num_modes, np.arange(scenario.num_groups)
+    per_class = np.bincount(pred[hq], minlength=classes)
+    held = per_class >= np.maximum(0.2 * n * scenario.mode_weights, 1.0)
+    of_group = scenario.mode_groups[pred]
+    notes: dict[str, str] = {}
+    share = np.bincount(of_group[hq], minlength=len(groups)) / max(int(hq.sum()), 1)
+    if not hq.any():
+        share = np.full(len(groups), np.nan)
+        notes["mass_ratio"] = "no generated sample is a clear digit"
+    ref, _ = _reference(scenario, seed)
+    f_ref, f_gen = clf.features(_flat(scenario.x[ref])), clf.features(x)
+    ref_class = scenario.mode[ref]
+    intra = np.full(classes, np.nan)
+    for c in range(classes):
+        mine = pred == c
+        if mine.sum() >= _MIN_CLASS_ROWS and (ref_class == c).sum() >= 2:
+            intra[c] = frechet_distance(f_gen[mine], f_ref[ref_class == c])
+    table = pd.DataFrame(
+        {
+            "modes": [int((scenario.mode_groups == g).sum()) for g in groups],
+            "modes_captured": [int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups],
+            "modes_held": [int((held & (scenario.mode_groups == g)).sum()) for g in groups],
+            "hq_fraction": [float(hq[of_group == g].mean()) if (of_group == g).any() else np.nan for g in groups],
+            "generated_share": share,
+            "real_share": scenario.group_weights,
+            "intra_fd": [float(np.nanmean(intra[scenario.mode_groups == g]))
+                         if np.isfinite(intra[scenario.mode_groups == g]).any() else np.nan for g in groups],
+        },
+        index=pd.Index(groups, name="group"),
+    )  # fmt: skip
+    for g in groups:
+        short = [c for c in np.flatnonzero(scenario.mode_groups == g) if not np.isfinite(intra[c])]
+        if short:
+            notes[f"group/{g}/intra_fd"] = (
+                f"classes {' '.join(map(str, short))} have fewer than {_MIN_CLASS_ROWS} generated rows"
+            )
+    table["mass_ratio"] = table["generated_share"] / table["real_share"]
+    pr = prdc(f_ref, f_gen[:m], real_groups=scenario.group[ref])
+    table = table.join(pr.per_group[["precision", "recall", "coverage", "fake_count"]])
+    nearest_gen = np.sqrt(((f_gen[:m, None, :] - f_ref[None, :, :]) ** 2).sum(-1)).min(axis=1)
+    d_ref = np.sqrt(((f_ref[:, None, :] - f_ref[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(d_ref, np.inf)
+    overall = {
+        "hq": float(hq.mean()), "modes_captured": float((per_class > 0).sum()),
+        "modes_held": float(held.sum()), "modes": float(classes),
+        "fd": frechet_distance(f_gen[:m], f_ref),
+        "precision": pr.precision, "recall": pr.recall, "density": pr.density, "coverage": pr.coverage,
+        "memorisation_ratio": float(np.median(nearest_gen) / np.median(d_ref.min(axis=1))),
+        # the evaluator's own accuracy on held-out real digits: how far its labels can be trusted
+        "evaluator_accuracy": clf.test_accuracy,
+    } | {k: v for k, v in anchors.items() if k != "anchor_rows"}  # fmt: skip
+    return table, overall, notes

@@ -1,0 +1,78 @@
+"""The digits evaluator network and the Fréchet distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fedgan.metrics import HQ_THRESHOLD, digits_classifier, frechet_distance, split_digits
+
+
+def test_evaluator_is_accurate_and_confident_on_held_out_digits() -> None:
+    clf = digits_classifier(0)
+    assert clf.test_accuracy >= 0.97
+    assert clf.real_hq >= 0.9
+    _, _, x_te, y_te = split_digits(0)
+    hq = clf.high_quality(x_te)
+    assert (clf.predict(x_te)[hq] == y_te[hq]).mean() >= 0.99  # confident means right
+
+
+def _unseen_noise(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Kinds of non-digits the evaluator never saw in training."""
+    x_tr, _, x_te, _ = split_digits(0)
+    smooth = rng.uniform(-1, 1, (1000, 8, 8))
+    smooth = (
+        smooth + np.roll(smooth, 1, 1) + np.roll(smooth, 1, 2) + np.roll(smooth, (1, 1), (1, 2))
+    ) / 4
+    pick = lambda: x_te[rng.integers(0, len(x_te), 1000)]  # noqa: E731
+    return {
+        "per-pixel Gaussian": np.clip(rng.normal(x_tr.mean(0), x_tr.std(0), (1000, 64)), -1, 1),
+        "smoothed noise": smooth.reshape(1000, 64),
+        "constant -1": -np.ones((5, 64)), "constant 0": np.zeros((5, 64)), "constant 1": np.ones((5, 64)),
+        "mean image": np.tile(x_tr.mean(0), (5, 1)),
+        "three-digit blends": (pick() + pick() + pick()) / 3,
+    }  # fmt: skip
+
+
+def test_noise_of_unseen_kinds_is_not_a_clear_digit() -> None:
+    clf = digits_classifier(0)
+    for name, x in _unseen_noise(np.random.default_rng(3)).items():
+        rate = clf.high_quality(x).mean()
+        assert rate <= 0.03, (name, rate)
+        assert clf.probs(x).max(axis=1).mean() < HQ_THRESHOLD, name
+
+
+def test_evaluator_is_the_same_whatever_the_thread_count() -> None:
+    import torch
+
+    digits_classifier.cache_clear()
+    before = torch.get_num_threads()
+    a = digits_classifier(0).features(np.zeros((3, 64)))
+    digits_classifier.cache_clear()
+    torch.set_num_threads(2)
+    try:
+        b = digits_classifier(0).features(np.zeros((3, 64)))
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(a, b)
+
+
+def test_frechet_distance_in_one_dimension_is_the_closed_form() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1.0, 2.0, (500, 1)), rng.normal(-0.5, 0.5, (300, 1))
+    m1, m2, s1, s2 = a.mean(), b.mean(), a.std(ddof=1), b.std(ddof=1)
+    assert frechet_distance(a, b) == pytest.approx((m1 - m2) ** 2 + (s1 - s2) ** 2, rel=1e-9)
+
+
+def test_frechet_distance_properties() -> None:
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(400, 5))
+    shift = np.array([1.0, -2.0, 0.0, 0.5, 0.0])
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
+    assert frechet_distance(a, a + shift) == pytest.approx(float(shift @ shift), rel=1e-6)
+    b = rng.normal(size=(300, 5)) * 2
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
+    with pytest.raises(ValueError, match="same d"):
+        frechet_distance(a, b[:, :3])
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        frechet_distance(a[:1], b)
