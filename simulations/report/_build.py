@@ -21,12 +21,15 @@ DEFINITIONS = """\
 - **high-quality (HQ) sample** (mixtures): within 3 standard deviations of its nearest mode.
   Real data scores 98.9% in 2-D; *chance* is what a Gaussian with the data's mean and
   covariance scores (a generator that learnt no structure).
-- **learned**: the run's HQ share (mixtures) or coverage (images, tables) is at least halfway
-  from chance to real data.
+- **learned**: the run's HQ share (mixtures, images) or coverage (tables) is at least halfway
+  from chance to real data; for images the Fréchet distance in the digits evaluator's
+  features must also be at least halfway from noise down to held-out real digits.
+- **HQ image**: the digits evaluator network gives one digit class at least 0.5 of its
+  probability (it has a "not a digit" class; docs/data.md).
 - **mode held**: its HQ samples reach 20% of its expected count (2,500 × its weight).
   **mode captured**: at least one HQ sample (the count VEEGAN and PacGAN report).
-- **mass ratio**: a group's share of the HQ samples (mixtures) or of the samples (images:
-  by a classifier; tables: by the decoded group column) divided by its real share; 1 is exact.
+- **mass ratio**: a group's share of the HQ samples (mixtures; images: classes read by the
+  evaluator network) or of the samples (tables: by the decoded group column) divided by its real share; 1 is exact.
   **vs target**: divided by the share the run's design trains toward instead.
 - **coverage** of a group: share of its real rows whose 5-NN ball holds a generated row
   (Naeem et al. 2020); **precision / recall**: Kynkäänniemi et al. 2019, k = 3; recall of a

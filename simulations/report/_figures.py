@@ -35,12 +35,35 @@ def _scatter(plt: Any, scenario: Scenario, samples: pd.DataFrame, title: str) ->
 
 
 def _digits(plt: Any, scenario: Scenario, samples: pd.DataFrame, title: str) -> Any:
-    imgs = samples.to_numpy()[:64].reshape(-1, 8, 8)
-    fig, axes = plt.subplots(8, 8, figsize=(5, 5.4))
-    for ax, img in zip(axes.ravel(), imgs):
-        ax.imshow(img, cmap="gray_r", vmin=-1, vmax=1)
-        ax.axis("off")
-    fig.suptitle(title)
+    """Real and generated digits, one row per class.
+
+    Real on the left; on the right the generated digits the evaluator reads as that class,
+    most confident first (an empty cell: too few of that class).
+    """
+    from fedgan.metrics import HQ_THRESHOLD, digits_classifier
+
+    per, classes = 6, scenario.num_modes
+    gen = samples.to_numpy(dtype=float).reshape(len(samples), -1)
+    probs = digits_classifier(0).probs(gen)
+    pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+    real = scenario.x.reshape(len(scenario.x), -1)
+    fig, axes = plt.subplots(classes, 2 * per + 1, figsize=(7.2, 0.62 * classes + 0.6))
+    for c in range(classes):
+        mine = np.flatnonzero(pred == c)
+        mine = mine[np.argsort(-conf[mine], kind="stable")][:per]
+        rows = [real[scenario.mode == c][:per], gen[mine]]
+        for side, imgs in enumerate(rows):
+            for j in range(per):
+                ax = axes[c][j + side * (per + 1)]
+                ax.axis("off")
+                if j < len(imgs):
+                    ax.imshow(imgs[j].reshape(8, 8), cmap="gray_r", vmin=-1, vmax=1)
+        axes[c][per].axis("off")
+        group = scenario.group_name(int(scenario.mode_groups[c]))
+        n_hq = int(((pred == c) & (conf >= HQ_THRESHOLD)).sum())
+        axes[c][per].text(0.5, 0.5, f"{c}\n{group.split(' ')[0]}\n{n_hq} HQ", ha="center",
+                          va="center", fontsize=6)  # fmt: skip
+    fig.suptitle(f"{title}: real (left), generated (right)", fontsize=9)
     return fig
 
 
@@ -136,7 +159,7 @@ def _weights(plt: Any, weights: pd.DataFrame, title: str) -> Any:
 
 _SAMPLE_FIGURES = {
     "mixture": ("scatter", _scatter, "real (by group) and generated"),
-    "image": ("samples", _digits, "64 generated digits"),
+    "image": ("samples", _digits, "generated digits by class"),
     "tabular": ("marginals", _marginals, "real and synthetic marginals by group"),
 }
 
