@@ -36,6 +36,7 @@ from fedgan.config import RunConfig
 from fedgan.console import PREFIX
 from fedgan.federation import check_split
 from fedgan.results import check_writable
+from fedgan.training import use_cpus
 from simulations._cli import parse_run_config, render_run_config
 from simulations._processes import children, free_port, pids_matching, stop
 
@@ -292,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="skip the centralised reference the verdict compares with")  # fmt: skip
     args = ap.parse_args(argv)
     values = parse_run_config(args.run_config)
+    use_cpus()  # the centralised reference runs in this process
     if not args.no_reference and "reference-dir" not in values:
         from simulations.centralised import ensure_reference
 
