@@ -22,6 +22,7 @@ from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
 from fedgan.federation._designs import FederationDesign, place_owned
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
+from fedgan.federation._reply_checks import check_reply
 from fedgan.federation._robust import combine, outlying_updates
 from fedgan.federation._setup import round_seed
 from fedgan.federation._weights import client_weights, group_shares
@@ -32,7 +33,6 @@ from fedgan.protocol import (
     OWNED,
     ClientReport,
     ReplyStatus,
-    read_report,
     unpack,
 )
 from fedgan.training import ServerGenerator, WeightAverage
@@ -212,56 +212,15 @@ class Aggregator:
         """The reply's report, its status (ok, failed, rejected, stopped) and the reason."""
         if reply.error:
             return None, "failed", reply.error
-        report, reason = self._check(reply)
+        report, reason = check_reply(
+            reply, num_groups=self.num_groups, num_partitions=self.num_partitions,
+            handshake=self.handshake, shapes=self._shapes,
+        )  # fmt: skip
         if report is None or reason:
             return report, "rejected", reason
         if report.status is ReplyStatus.STOPPED:
             return report, "stopped", "privacy budget would be exceeded"
         return report, "ok", ""
-
-    def _check(self, reply: Reply) -> tuple[ClientReport | None, str]:
-        """The reply's report and why it must be left out ("" if it may be merged)."""
-        try:
-            report = read_report(reply.metrics)
-        except ValueError as err:
-            return None, str(err)
-        if report.partition_id != reply.partition_id:
-            return report, (
-                f"reports partition id {report.partition_id} but joined as {reply.partition_id}"
-            )
-        if report.num_groups != self.num_groups or report.num_partitions != self.num_partitions:
-            return report, (
-                f"reports {report.num_groups} groups of {report.num_partitions} partitions; "
-                f"the run has {self.num_groups} and {self.num_partitions}"
-            )
-        if report.partition_id >= self.num_partitions:
-            return report, f"partition id {report.partition_id} outside [0, {self.num_partitions})"
-        declared = self.handshake.get(report.partition_id)
-        if declared is None:
-            return report, "partition did not declare its rows when the run started"
-        if (report.counts > declared).any():
-            return report, (
-                f"group counts {report.counts.tolist()} exceed those declared at the start "
-                f"{declared.tolist()}"
-            )
-        if report.status is ReplyStatus.STOPPED:
-            return report, ""
-        return report, self._check_arrays(reply.arrays)
-
-    def _check_arrays(self, arrays: Mapping[str, np.ndarray]) -> str:
-        if set(arrays) != set(self._shapes):
-            missing, extra = (
-                sorted(set(self._shapes) - set(arrays)),
-                sorted(set(arrays) - set(self._shapes)),
-            )
-            return f"arrays differ from the model: missing {missing[:3]}, unexpected {extra[:3]}"
-        for key, value in arrays.items():
-            arr = np.asarray(value)
-            if tuple(arr.shape) != self._shapes[key]:
-                return f"array {key!r} has shape {tuple(arr.shape)}, expected {self._shapes[key]}"
-            if not np.isfinite(arr).all():
-                return f"array {key!r} holds NaN or inf"
-        return ""
 
     def update_norms(self, reply: Reply) -> tuple[float, float]:
         """How far a reply moves the shared arrays, and how large its own slices are.
