@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import tomllib
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ from typing import Any
 
 from fedgan.config import RunConfigError
 
-__all__ = ["parse_run_config", "render_run_config"]
+__all__ = ["add_cpus_option", "parse_run_config", "render_run_config"]
 
 
 def parse_run_config(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -61,3 +62,20 @@ def _render(value: object) -> str:
 def render_run_config(values: Mapping[str, Any]) -> str:
     """A dict → ``flwr run --run-config`` text."""
     return " ".join(f"{k}={_render(v)}" for k, v in values.items())
+
+
+def _cpus(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_cpus_option(ap: argparse.ArgumentParser) -> None:
+    """``--num-cpus N``: the threads for the work this process does (checked by argparse).
+
+    Pass the parsed value to :func:`fedgan.training.use_cpus`.
+    """
+    ap.add_argument("--num-cpus", type=_cpus, default=None,
+                    help="intra-op threads (default: OMP_NUM_THREADS, else the CPUs this "
+                         "process may use)")  # fmt: skip

@@ -21,7 +21,7 @@ from fedgan.console import PREFIX, round_line
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
 from fedgan.results import config_fingerprint, write_run
 from fedgan.training import use_cpus
-from simulations._cli import parse_run_config
+from simulations._cli import add_cpus_option, parse_run_config
 
 __all__ = ["ensure_reference", "reference_config", "run_centralised"]
 
@@ -81,11 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--run-config", default="", help="TOML key=value pairs, space-separated")
-    ap.add_argument("--num-cpus", type=int, default=None,
-                    help="intra-op threads (default: OMP_NUM_THREADS, else the CPUs this process may use)")  # fmt: skip
+    add_cpus_option(ap)
     args = ap.parse_args(argv)
-    if args.num_cpus is not None and args.num_cpus < 1:
-        ap.error(f"--num-cpus must be >= 1, got {args.num_cpus}")
     use_cpus(args.num_cpus)
     run_centralised(RunConfig.from_mapping(parse_run_config(args.run_config)))
 

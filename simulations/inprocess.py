@@ -16,7 +16,7 @@ from fedgan.console import PREFIX, round_line
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
 from fedgan.results import check_writable, read_reference, write_run
 from fedgan.training import use_cpus
-from simulations._cli import parse_run_config
+from simulations._cli import add_cpus_option, parse_run_config
 
 __all__ = ["main"]
 
@@ -36,11 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--num-partitions", type=int, default=None)
     ap.add_argument("--run-config", default="", help="TOML key=value pairs, space-separated")
-    ap.add_argument("--num-cpus", type=int, default=None,
-                    help="intra-op threads (default: OMP_NUM_THREADS, else the CPUs this process may use)")  # fmt: skip
+    add_cpus_option(ap)
     args = ap.parse_args(argv)
-    if args.num_cpus is not None and args.num_cpus < 1:
-        ap.error(f"--num-cpus must be >= 1, got {args.num_cpus}")
     use_cpus(args.num_cpus)
     config = RunConfig.from_mapping(parse_run_config(args.run_config))
     check_writable(config.output_path)

@@ -31,6 +31,7 @@ from fedgan._io import write_csv, write_json
 from fedgan.config import RunConfig, RunConfigError
 from fedgan.results import config_fingerprint
 from fedgan.training import use_cpus
+from simulations._cli import add_cpus_option
 from simulations.centralised import run_centralised
 from simulations.flower import ROOT, run_flower
 
@@ -266,12 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--seeds", type=int, nargs="+", default=None, help="run these seeds, not the file's"
     )
-    ap.add_argument("--num-cpus", type=int, default=None,
-                    help="threads for the runs made in this process (in-process, centralised); "
-                         "default: OMP_NUM_THREADS, else the CPUs this process may use")  # fmt: skip
+    add_cpus_option(ap)
     args = ap.parse_args(argv)
-    if args.num_cpus is not None and args.num_cpus < 1:
-        ap.error(f"--num-cpus must be >= 1, got {args.num_cpus}")
     use_cpus(args.num_cpus)
     sweep = load_sweep(args.sweep, seeds=args.seeds)
     out = args.out or ROOT / "results" / sweep["name"]
