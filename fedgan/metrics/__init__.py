@@ -18,7 +18,7 @@ from fedgan.metrics._classify import HQ_THRESHOLD, DigitsClassifier, digits_clas
 from fedgan.metrics._coverage import ModeCoverage, mode_coverage
 from fedgan.metrics._fairness import disaggregate, tstr_fairness
 from fedgan.metrics._frechet import frechet_distance
-from fedgan.metrics._prdc import PRDC, prdc
+from fedgan.metrics._prdc import PRDC, pairwise_distances, prdc
 from fedgan.metrics._wasserstein import wasserstein_1d
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "disaggregate",
     "frechet_distance",
     "mode_coverage",
+    "pairwise_distances",
     "prdc",
     "split_digits",
     "tstr_fairness",

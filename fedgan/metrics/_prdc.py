@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRDC", "prdc"]
+__all__ = ["PRDC", "pairwise_distances", "prdc"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,14 @@ class PRDC:
     per_group: pd.DataFrame
 
 
-def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distances ``[N, M]`` between the rows of ``a`` and ``b`` (no ``[N, M, d]`` array)."""
     d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
     return np.sqrt(np.maximum(d, 0.0))
 
 
 def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:
-    d = _pairwise(x, x)
+    d = pairwise_distances(x, x)
     return np.partition(d, k, axis=1)[:, k]  # index 0 is the point itself
 
 
@@ -91,7 +92,7 @@ def prdc(
     )
     if groups.shape != (len(r),):
         raise ValueError(f"real_groups must have shape ({len(r)},), got {groups.shape}")
-    d_rf = _pairwise(r, f)  # [N, M]
+    d_rf = pairwise_distances(r, f)  # [N, M]
     rad_r_pr, rad_f_pr = _kth_radius(r, k_pr), _kth_radius(f, k_pr)
     rad_r_dc = _kth_radius(r, k_dc) if k_dc != k_pr else rad_r_pr
     fake_precise = np.asarray((d_rf <= rad_r_pr[:, None]).any(axis=0))
