@@ -4,8 +4,8 @@
 
 A sweep file names ``num-supernodes``, ``seeds``, a ``[base]`` run config and
 ``[[variants]]`` (each a ``label``, optional ``mode`` = ``federated`` (default, through
-``flwr run``), ``in-process`` (the same federation without Flower) or ``centralised``,
-and run-config overrides). Every run writes its own folder ``OUT/<label>/seed<k>``;
+``flwr run``), ``in-process`` (the same federation without Flower), ``centralised`` or,
+for tables, ``ctgan`` (simulations/ctgan_anchor.py), and run-config overrides). Every run writes its own folder ``OUT/<label>/seed<k>``;
 centralised variants run first, and every other run's verdict compares with the
 centralised run of its seed. The last evaluated round of each run is gathered into
 ``OUT/results.csv`` (one row per run × group, settings and wall time as columns) and
@@ -37,7 +37,7 @@ from simulations.flower import ROOT, run_flower
 
 __all__ = ["gather", "load_sweep", "markdown_summary", "run_sweep", "summarise"]
 
-MODES = ("federated", "in-process", "centralised")
+MODES = ("federated", "in-process", "centralised", "ctgan")
 SUMMARY_COLUMNS = (
     "overall_modes_held", "overall_modes_captured", "overall_hq", "overall_reverse_kl",
     "modes_held", "mass_ratio", "mass_ratio_target", "hq_fraction", "coverage", "wall_seconds",
@@ -160,6 +160,10 @@ def _run_one(
     config = RunConfig.from_mapping(settings)
     if mode == "centralised":
         run_centralised(config, verbose=False)
+    elif mode == "ctgan":
+        from simulations.ctgan_anchor import run_ctgan
+
+        run_ctgan(config, verbose=False)  # CTGAN's own default budget (300 epochs)
     elif mode == "in-process":
         from simulations.inprocess import main as inprocess
 

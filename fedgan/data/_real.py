@@ -157,6 +157,8 @@ def table_scenario(
     group: str,
     tstr: tuple[str, str] | None = None,
     conditioning: Conditioning = Conditioning.NONE,
+    holdout: float = 0.2,
+    seed: int = 0,
 ) -> Scenario:
     """Records of a table as a scenario: numeric columns standardised, categoricals one-hot.
 
@@ -165,10 +167,16 @@ def table_scenario(
     train-on-synthetic-test-on-real fairness check. Generated rows decode back to records
     (``scenario.encoder.decode``).
 
+    A share ``holdout`` of every group's rows (drawn with ``seed``) is set aside before
+    anything else: the encoder is fitted and the clients are served from the rest, and the
+    evaluation tests on the held-out rows (``scenario.holdout_x``). ``0`` keeps every row
+    for training and leaves nothing to test on.
+
     Raises
     ------
     ValueError
-        For a missing column, a group column not among ``categorical``, or empty cells.
+        For a missing column, a group column not among ``categorical``, empty cells, or
+        ``holdout`` outside [0, 0.5].
     """
     for col in (*numeric, *categorical):
         if col not in frame:
@@ -179,18 +187,35 @@ def table_scenario(
         raise ValueError(
             f"group column {group!r} must be one of the categorical columns {list(categorical)}"
         )
-    enc = TabularEncoder.fit(frame, numeric, categorical)
-    x = enc.encode(frame)
+    if not 0 <= holdout <= 0.5:
+        raise ValueError(f"holdout must be a share in [0, 0.5], got {holdout!r}")
     counts = frame[group].astype(str).value_counts()
     names = tuple(str(v) for v in counts.index)  # majority first: group 0 is the largest
-    mode = frame[group].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
+    code = frame[group].astype(str).map({n: i for i, n in enumerate(names)}).to_numpy(np.int64)
+    held = _stratified_holdout(code, holdout, seed)
+    train, test = frame[~held].reset_index(drop=True), frame[held].reset_index(drop=True)
+    enc = TabularEncoder.fit(train, numeric, categorical)
+    x, mode = enc.encode(train), code[~held]
     mode_groups = np.arange(len(names), dtype=np.int64)
     groups, label = with_labels(x, mode, mode_groups, conditioning)
     return Scenario(
         name=name, x=x, mode=mode, group=groups, label=label, conditioning=conditioning,
-        mode_groups=mode_groups, mode_weights=counts.to_numpy(float) / len(frame),
+        mode_groups=mode_groups,
+        mode_weights=np.bincount(mode, minlength=len(names)).astype(float) / len(mode),
         num_groups=len(names), encoder=enc, group_names=names, group_attribute=group, tstr=tstr,
-    )  # fmt: skip
+        holdout_x=enc.encode(test) if held.any() else None,
+        holdout_group=code[held] if held.any() else None,
+    )
+
+
+def _stratified_holdout(group: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Mask of held-out rows: ``round(share × n_g)`` of every group's ``n_g`` rows."""
+    rng = np.random.default_rng([seed, 7])  # its own stream: the split does not shift others
+    held = np.zeros(len(group), dtype=bool)
+    for g in np.unique(group):
+        rows = np.flatnonzero(group == g)
+        held[rng.permutation(rows)[: round(share * len(rows))]] = True
+    return held
 
 
 def arrests_scenario(
@@ -198,13 +223,20 @@ def arrests_scenario(
     *,
     sensitive: Literal["colour", "sex"] = "colour",
     conditioning: Conditioning = Conditioning.NONE,
+    holdout: float = 0.2,
+    seed: int = 0,
 ) -> Scenario:
-    """Arrests records encoded for a GAN; group (and mode) = the sensitive attribute."""
+    """Arrests records encoded for a GAN; group (and mode) = the sensitive attribute.
+
+    ``holdout`` of each group's rows (drawn with ``seed``) are kept for testing
+    (:func:`table_scenario`).
+    """
     from sklego.datasets import load_arrests
 
     if sensitive not in ("colour", "sex"):
         raise ValueError(f"sensitive must be 'colour' or 'sex', got {sensitive!r}")
     return table_scenario(
         name, load_arrests(as_frame=True), numeric=ARRESTS_NUMERIC, categorical=ARRESTS_CATEGORICAL,
-        group=sensitive, tstr=("released", "Yes"), conditioning=conditioning,
+        group=sensitive, tstr=("released", "Yes"), conditioning=conditioning, holdout=holdout,
+        seed=seed,
     )  # fmt: skip

@@ -66,6 +66,8 @@ class ScenarioSpec:
         Seed of the data and of the split.
     source : str
         ``"package.module:NAME"`` of a :class:`~fedgan.data.CustomScenario` (dataset ``custom``).
+    holdout : float
+        Tables: share of each group's rows set aside for testing before the split.
     """
 
     dataset: DatasetName
@@ -83,6 +85,7 @@ class ScenarioSpec:
     min_partition_size: int = 10
     seed: int = 0
     source: str = ""
+    holdout: float = 0.2
 
     def __post_init__(self) -> None:
         if (self.dataset == "custom") != bool(self.source):
@@ -118,6 +121,8 @@ class ScenarioSpec:
             raise FieldError(
                 "partition_by", f"must be mode, group or label, got {self.partition_by!r}"
             )
+        if not 0 <= self.holdout <= 0.5:
+            raise FieldError("holdout", f"must be a share in [0, 0.5], got {self.holdout!r}")
         if self.min_partition_size < 0:
             raise FieldError("min_partition_size", f"must be >= 0, got {self.min_partition_size}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
@@ -215,4 +220,7 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
             label, minority_classes=spec.minority_modes, minority_share=spec.minority_share,
             conditioning=spec.conditioning, seed=spec.seed,
         )  # fmt: skip
-    return arrests_scenario(label, sensitive=spec.sensitive, conditioning=spec.conditioning)
+    return arrests_scenario(
+        label, sensitive=spec.sensitive, conditioning=spec.conditioning, holdout=spec.holdout,
+        seed=spec.seed,
+    )

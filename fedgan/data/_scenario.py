@@ -55,6 +55,10 @@ class Scenario:
         train-on-synthetic-test-on-real fairness check.
     bounds : tuple of float, optional
         The data's range, when it has one the generator must keep to (digits: [−1, 1]).
+    holdout_x, holdout_group : np.ndarray, optional
+        Tables: real rows set aside before any client gets its share (encoded like ``x``),
+        and their groups. Train-on-synthetic-test-on-real and the distance-to-closest-record
+        check test on them; no model ever trains on them.
     standardise : bool
         Whether models should see the rows standardised (:meth:`standardisation`);
         true for raw coordinates, false for data already scaled (images in [−1, 1],
@@ -79,6 +83,8 @@ class Scenario:
     group_attribute: str = ""
     tstr: tuple[str, str] | None = None
     bounds: tuple[float, float] | None = None
+    holdout_x: np.ndarray | None = None
+    holdout_group: np.ndarray | None = None
 
     @property
     def kind(self) -> Literal["mixture", "image", "tabular"]:

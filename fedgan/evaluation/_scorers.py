@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fedgan.data import Scenario
-from fedgan.metrics import mode_coverage, prdc, tstr_fairness
+from fedgan.metrics import mode_coverage, prdc
 
 __all__ = ["Score", "chance_hq", "coverage_anchors", "reference_rows", "score_samples"]
 
@@ -119,47 +119,12 @@ def _image(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     return Score(table, overall, notes)
 
 
-def _group_block(scenario: Scenario) -> np.ndarray:
-    """Columns of the one-hot block that encodes the group attribute, in group order."""
-    enc = scenario.encoder
-    j = len(enc.numeric)
-    for _, values in enc.categories:
-        if tuple(sorted(scenario.group_names)) == tuple(values):
-            return np.array([j + values.index(name) for name in scenario.group_names])
-        j += len(values)
-    raise ValueError(f"no one-hot block encodes the groups {scenario.group_names}")
-
-
 def _tabular(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
+    from fedgan.evaluation._tables import score_table
+
     base = _prdc_part(scenario, x, seed)
-    notes = dict(base.notes)
-    overall = dict(base.overall)
-    if scenario.tstr is None:
-        notes["tstr"] = (
-            "train-on-synthetic, test-on-real not computed: the scenario names no target"
-        )
-    else:
-        try:
-            fair = tstr_fairness(
-                scenario.encoder.decode(x), scenario.encoder.decode(scenario.x),
-                target=scenario.tstr[0], positive=scenario.tstr[1], sensitive=(scenario.group_attribute,),
-            )  # fmt: skip
-            overall |= {
-                f"tstr/{r['sensitive']}/{k}": float(r[k])
-                for _, r in fair[fair.group == "overall"].iterrows()
-                for k in ("accuracy", "dp_difference", "eo_difference")
-            }
-        except ValueError as err:  # e.g. the synthetic rows hold a single class
-            notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
-    counts = np.bincount(
-        np.argmax(x[:, _group_block(scenario)], axis=1), minlength=scenario.num_groups
-    )
-    table = pd.DataFrame(
-        {"generated_share": counts / len(x), "real_share": scenario.group_weights},
-        index=pd.Index(np.arange(scenario.num_groups), name="group"),
-    )
-    table["mass_ratio"] = table["generated_share"] / table["real_share"]
-    return Score(table.join(base.per_group), overall, notes)
+    table, overall, notes = score_table(scenario, x)
+    return Score(table.join(base.per_group), base.overall | overall, base.notes | notes)
 
 
 _SCORERS = {"mixture": _mixture, "image": _image, "tabular": _tabular}

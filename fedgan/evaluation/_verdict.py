@@ -64,6 +64,42 @@ def _measure(last: pd.DataFrame) -> tuple[str, float, float, float]:
     )  # fmt: skip
 
 
+def _tstr_bar(first: pd.Series) -> tuple[bool, dict[str, Any], str]:
+    """TSTR AUC at least halfway from the majority-class baseline (0.5) to train-on-real's."""
+    auc, ref = float(first["overall_tstr_auc"]), float(first["overall_trtr_auc"])
+    bar = 0.5 + 0.5 * (ref - 0.5)
+    value = f"{auc:.3f}" if np.isfinite(auc) else "not computed (below)"
+    line = (
+        f"train-on-synthetic AUC {value} on held-out records (train-on-real {ref:.3f}, "
+        f"majority class 0.500; learned means at least {bar:.3f})"
+    )
+    return bool(np.isfinite(auc) and auc >= bar), {"tstr_auc": auc, "trtr_auc": ref}, line
+
+
+def _table_lines(first: pd.Series, facts: dict[str, Any]) -> list[str]:
+    """Quality and privacy lines of a table run (stated, not part of "learned")."""
+    out = []
+    if pd.notna(first.get("overall_quality")):
+        q = {k: float(first[f"overall_{k}"]) for k in
+             ("quality", "quality_column_shapes", "quality_column_pair_trends")}  # fmt: skip
+        facts |= q
+        out.append(
+            f"  SDMetrics quality {q['quality']:.3f} (column shapes "
+            f"{q['quality_column_shapes']:.3f}, column-pair trends "
+            f"{q['quality_column_pair_trends']:.3f}); 1 is the real table's own."
+        )
+    if pd.notna(first.get("overall_dcr_ratio")):
+        ratio = float(first["overall_dcr_ratio"])
+        facts["dcr_ratio"] = ratio
+        flag = "" if ratio >= 0.9 else " CLOSER TO THE TRAINING ROWS THAN FRESH DATA IS (< 0.9)."
+        out.append(
+            f"  Distance to the closest training record: {ratio:.2f}× that of held-out real "
+            f"rows; {_pct(float(first['overall_dcr_copies']))} of rows copy a training row "
+            f"(held-out: {_pct(float(first['overall_dcr_holdout_copies']))}).{flag}"
+        )
+    return out
+
+
 def verdict(
     table: pd.DataFrame,
     *,
@@ -111,7 +147,13 @@ def verdict(
             f"Fréchet distance {fd:.2f} (real held-out {floor:.2f}, noise {noise:.2f}; "
             f"learned means at most {fd_bar:.2f})"
         )
+    if "overall_tstr_auc" in last:  # tables: a classifier trained on them must be useful too
+        ok, fact, line = _tstr_bar(first)
+        learned = learned and ok
+        facts |= fact | {"learned": learned}
+        detail.append(line)
     lines = [title, f"  {'LEARNED' if learned else 'NOT LEARNED'}: " + "; ".join(detail) + "."]
+    lines += _table_lines(first, facts)
     if "overall_modes_held" in last and pd.notna(first.get("overall_modes_held")):
         held, cap, modes = (
             int(first[f"overall_{k}"]) for k in ("modes_held", "modes_captured", "modes")
@@ -126,11 +168,18 @@ def verdict(
         if pd.notna(r.get("modes_held")):
             part.append(f"{int(r['modes_held'])}/{int(r['modes'])} modes held,")
         ratio, real_share = r.get("mass_ratio", float("nan")), r.get("real_share", float("nan"))
-        part.append(f"mass {ratio:.2f}× its real share {real_share:.3f}")
+        part.append(f"mass {ratio:.2f}× its real share {real_share:.3f},")
         if pd.notna(r.get("target_share")) and not math.isclose(
             r["target_share"], real_share, rel_tol=0.05
         ):
-            part.append(f"({r['mass_ratio_target']:.2f}× the target {r['target_share']:.3f})")
+            part.append(f"({r['mass_ratio_target']:.2f}× the target {r['target_share']:.3f}),")
+        if pd.notna(r.get("tstr_accuracy")) and pd.notna(r.get("trtr_accuracy")):
+            part.append(
+                f"TSTR accuracy {r['tstr_accuracy']:.3f} / AUC {r['tstr_auc']:.3f} "
+                f"(train-on-real {r['trtr_accuracy']:.3f} / {r['trtr_auc']:.3f}),"
+            )
+        if pd.notna(r.get("quality")):
+            part.append(f"quality {r['quality']:.3f},")
         if isinstance(r.get("notes"), str) and r["notes"]:
             part.append(f"[{r['notes']}]")
         lines.append(" ".join(part).rstrip(",") + ".")

@@ -11,7 +11,10 @@
 * :func:`frechet_distance` — the FID formula on any features.
 * :func:`wasserstein_1d` — W1 by the CDF formula, per feature.
 * :func:`disaggregate` — fairlearn ``MetricFrame`` by group with bootstrap CIs,
-  differences and ratios; :func:`tstr_fairness` — train on synthetic, test on real.
+  differences and ratios; :func:`tstr_fairness` — train on one table (synthetic), test
+  on another (real held-out): accuracy, balanced accuracy, AUC and fairness gaps by group.
+* :func:`table_quality` — SDMetrics' quality report, overall and per group;
+  :func:`distance_to_closest_record` — generated vs held-out rows' nearest training row.
 """
 
 from fedgan.metrics._classify import HQ_THRESHOLD, DigitsClassifier, digits_classifier, split_digits
@@ -19,6 +22,7 @@ from fedgan.metrics._coverage import ModeCoverage, mode_coverage
 from fedgan.metrics._fairness import disaggregate, tstr_fairness
 from fedgan.metrics._frechet import frechet_distance
 from fedgan.metrics._prdc import PRDC, pairwise_distances, prdc
+from fedgan.metrics._tables import RecordDistances, distance_to_closest_record, table_quality
 from fedgan.metrics._wasserstein import wasserstein_1d
 
 __all__ = [
@@ -26,13 +30,16 @@ __all__ = [
     "PRDC",
     "DigitsClassifier",
     "ModeCoverage",
+    "RecordDistances",
     "digits_classifier",
     "disaggregate",
+    "distance_to_closest_record",
     "frechet_distance",
     "mode_coverage",
     "pairwise_distances",
     "prdc",
     "split_digits",
+    "table_quality",
     "tstr_fairness",
     "wasserstein_1d",
 ]

@@ -90,80 +90,114 @@ def disaggregate(
 
 
 def tstr_fairness(
-    synthetic: pd.DataFrame,
-    real: pd.DataFrame,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
     *,
     target: str = "released",
     positive: str = "Yes",
     sensitive: Sequence[str] = ("colour", "sex"),
     random_state: int = 0,
 ) -> pd.DataFrame:
-    """Train on synthetic records, test on real ones; fairness by sensitive column.
+    """Train a classifier on ``train`` records, test it on ``test``; fairness by group.
 
-    A logistic regression on one-hot features is trained on ``synthetic`` and
-    evaluated on ``real``: accuracy and selection rate per group, and fairlearn's
-    demographic-parity and equalized-odds differences.
+    Train-on-synthetic-test-on-real (TSTR) passes generated records as ``train`` and real
+    held-out ones as ``test``; the same call on real training records gives the
+    train-on-real reference. A logistic regression on one-hot features predicts
+    ``target == positive``; fairlearn's ``MetricFrame`` splits accuracy, balanced accuracy,
+    ROC AUC and selection rate by each ``sensitive`` column, with the demographic-parity and
+    equalised-odds differences. Always predicting the majority class scores an AUC and a
+    balanced accuracy of 0.5: those two are the numbers a useless model cannot pass.
 
     Returns
     -------
     pandas.DataFrame
-        One row per sensitive column × group (plus ``overall``), with
-        ``accuracy``, ``selection_rate``, ``dp_difference``, ``eo_difference``.
+        One row per sensitive column × group (plus ``overall``), with ``accuracy``,
+        ``balanced_accuracy``, ``auc``, ``selection_rate``, ``dp_difference``,
+        ``eo_difference``. A group holding one class of the target has AUC and balanced
+        accuracy NaN.
+
+    Raises
+    ------
+    ValueError
+        When ``target`` is missing, or ``train`` holds only one class of it.
     """
     from fairlearn.metrics import (
         MetricFrame,
         demographic_parity_difference,
         equalized_odds_difference,
-        selection_rate,
     )
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score
 
-    if target not in synthetic or target not in real:
-        raise ValueError(f"target column {target!r} missing from synthetic or real records")
-    y_syn = (synthetic[target].astype(str) == positive).astype(int).to_numpy()
-    if len(np.unique(y_syn)) < 2:
-        raise ValueError(f"synthetic records hold one class of {target!r}; a classifier needs both")
-    feats = [c for c in real.columns if c != target]
-    x_all = pd.get_dummies(
-        pd.concat([synthetic[feats], real[feats]], keys=["s", "r"]).astype(
-            {
-                c: str
-                for c in feats
-                if real[c].dtype == object or str(real[c].dtype) in ("str", "string", "category")
-            }
-        ),
-        dtype=float,
-    )
-    x_syn, x_real = x_all.loc["s"].to_numpy(), x_all.loc["r"].to_numpy()
-    mu, sd = x_syn.mean(0), x_syn.std(0) + 1e-9
-    clf = LogisticRegression(max_iter=1000, random_state=random_state).fit((x_syn - mu) / sd, y_syn)
-    y_true = (real[target].astype(str) == positive).astype(int).to_numpy()
-    y_pred = clf.predict((x_real - mu) / sd)
+    if target not in train or target not in test:
+        raise ValueError(f"target column {target!r} missing from the train or test records")
+    y_train = (train[target].astype(str) == positive).astype(int).to_numpy()
+    if len(np.unique(y_train)) < 2:
+        raise ValueError(f"train records hold one class of {target!r}; a classifier needs both")
+    score = _fit_scores(train, test, y_train, target, random_state)
+    y_true = (test[target].astype(str) == positive).astype(int).to_numpy()
+    y_pred = (score >= 0.5).astype(int)
     rows = []
     for col in sensitive:
-        sf = real[col].astype(str)
-        mf = MetricFrame(metrics={"accuracy": accuracy_score, "selection_rate": selection_rate},
-                         y_true=y_true, y_pred=y_pred, sensitive_features=sf)  # fmt: skip
-        dp = float(demographic_parity_difference(y_true, y_pred, sensitive_features=sf))
-        eo = float(equalized_odds_difference(y_true, y_pred, sensitive_features=sf))
+        sf = test[col].astype(str)
+        mf = MetricFrame(metrics=_score_metrics(), y_true=y_true, y_pred=score, sensitive_features=sf)
+        common = {
+            "dp_difference": float(demographic_parity_difference(y_true, y_pred, sensitive_features=sf)),
+            "eo_difference": float(equalized_odds_difference(y_true, y_pred, sensitive_features=sf)),
+        }  # fmt: skip
         for grp, r in mf.by_group.iterrows():
-            rows.append(
-                {
-                    "sensitive": col,
-                    "group": str(grp),
-                    **r.to_dict(),
-                    "dp_difference": dp,
-                    "eo_difference": eo,
-                }
-            )
-        rows.append(
-            {
-                "sensitive": col,
-                "group": "overall",
-                **mf.overall.to_dict(),
-                "dp_difference": dp,
-                "eo_difference": eo,
-            }
-        )
+            rows.append({"sensitive": col, "group": str(grp), **r.to_dict(), **common})
+        rows.append({"sensitive": col, "group": "overall", **mf.overall.to_dict(), **common})
     return pd.DataFrame(rows)
+
+
+def _fit_scores(
+    train: pd.DataFrame, test: pd.DataFrame, y: np.ndarray, target: str, random_state: int
+) -> np.ndarray:
+    """P(positive) for every test record from a logistic regression fitted on ``train``."""
+    from sklearn.linear_model import LogisticRegression
+
+    feats = [c for c in test.columns if c != target]
+    text = {
+        c: str
+        for c in feats
+        if test[c].dtype == object or str(test[c].dtype) in ("str", "string", "category")
+    }
+    x_all = pd.get_dummies(
+        pd.concat([train[feats], test[feats]], keys=["a", "b"]).astype(text), dtype=float
+    )
+    x_train, x_test = x_all.loc["a"].to_numpy(), x_all.loc["b"].to_numpy()
+    mu, sd = x_train.mean(0), x_train.std(0) + 1e-9
+    clf = LogisticRegression(max_iter=1000, random_state=random_state)
+    clf.fit((x_train - mu) / sd, y)
+    return clf.predict_proba((x_test - mu) / sd)[:, 1]
+
+
+def _both_classes(metric: Any) -> Any:
+    """A ranking metric that is NaN, not an error, where a group holds one class."""
+
+    def wrapped(y_true: np.ndarray, score: np.ndarray) -> float:
+        return float(metric(y_true, score)) if len(np.unique(y_true)) == 2 else float("nan")
+
+    return wrapped
+
+
+def _thresholded(metric: Any) -> Any:
+    def wrapped(y_true: np.ndarray, score: np.ndarray) -> float:
+        return float(metric(y_true, (np.asarray(score) >= 0.5).astype(int)))
+
+    return wrapped
+
+
+def _selection_rate(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_pred))
+
+
+def _score_metrics() -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, roc_auc_score
+
+    return {
+        "accuracy": _thresholded(accuracy_score),
+        "balanced_accuracy": _both_classes(_thresholded(balanced_accuracy_score)),
+        "auc": _both_classes(roc_auc_score),
+        "selection_rate": _thresholded(_selection_rate),
+    }
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fedgan.data import SCENARIOS, Conditioning, grid_means, load_scenario, scenario_spec
@@ -54,17 +55,41 @@ def test_digits_offline_with_reduced_minority() -> None:
     assert set(np.unique(sc.mode[sc.group == 1])) == {8, 9}
 
 
-def test_arrests_offline_roundtrip() -> None:
-    sc = load_scenario("arrests-colour")
-    assert sc.x.shape == (5226, sc.encoder.width)
-    assert sc.group_names == ("White", "Black") and (sc.group == 1).sum() == 1288
-    df = sc.encoder.decode(sc.x)
+def test_arrests_offline_roundtrip_with_a_stratified_holdout() -> None:
+    from collections import Counter
+
     from sklego.datasets import load_arrests
 
+    sc = load_scenario("arrests-colour")
+    assert sc.holdout_x is not None and sc.holdout_group is not None
+    assert len(sc.x) + len(sc.holdout_x) == 5226 and sc.x.shape[1] == sc.encoder.width
+    assert sc.group_names == ("White", "Black")
+    # 20% of each group is held out: 1,288 Black records -> 258 held out, 1,030 trained on
+    assert (sc.holdout_group == 1).sum() == 258 and (sc.group == 1).sum() == 1030
+    assert sc.group_weights[1] == pytest.approx(1030 / len(sc.x))
     orig = load_arrests(as_frame=True)
-    for col in ("colour", "sex", "released", "employed", "citizen", "year", "age", "checks"):
-        assert (df[col].astype(str).to_numpy() == orig[col].astype(str).to_numpy()).all(), col
+    cols = ["colour", "sex", "released", "employed", "citizen", "year", "age", "checks"]
+    both = pd.concat([sc.encoder.decode(sc.x), sc.encoder.decode(sc.holdout_x)])
+
+    def records(df: pd.DataFrame) -> Counter[tuple[str, ...]]:
+        return Counter(map(tuple, df[cols].astype(str).to_numpy()))
+
+    assert records(both) == records(orig)  # train + held out = the table, record for record
+    train_rows = records(sc.encoder.decode(sc.x))
+    held = records(sc.encoder.decode(sc.holdout_x))
+    assert sum(held.values()) == 1046 and sum(train_rows.values()) == 4180
     assert load_scenario("arrests-sex").group_names == ("Male", "Female")
+
+
+def test_the_holdout_follows_the_seed_and_can_be_turned_off() -> None:
+    a = load_scenario(scenario_spec("arrests-colour", seed=0))
+    b = load_scenario(scenario_spec("arrests-colour", seed=1))
+    assert a.holdout_x is not None and b.holdout_x is not None
+    assert not np.array_equal(a.holdout_x, b.holdout_x)
+    none = load_scenario(scenario_spec("arrests-colour", holdout=0.0))
+    assert none.holdout_x is None and len(none.x) == 5226
+    with pytest.raises(ValueError, match=r"holdout.*\[0, 0.5\]"):
+        scenario_spec("arrests-colour", holdout=0.7)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,141 @@
+"""Scoring generated records the way the field scores synthetic tables.
+
+* SDMetrics' quality report (column shapes, column-pair trends), overall and per group,
+  against the training records;
+* train-on-synthetic-test-on-real (TSTR) on the held-out records, beside train-on-real
+  (TRTR, the reference) and the majority-class baseline (AUC and balanced accuracy 0.5),
+  by group through fairlearn's ``MetricFrame``;
+* distance to the closest training record, generated against held-out rows;
+* each group's generated share of the records (its group column).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from fedgan.data import Scenario
+from fedgan.metrics import distance_to_closest_record, table_quality, tstr_fairness
+
+__all__ = ["group_block", "score_table", "train_on_real"]
+
+_TSTR_KEYS = ("accuracy", "balanced_accuracy", "auc")
+
+
+def group_block(scenario: Scenario) -> np.ndarray:
+    """Columns of the one-hot block that encodes the group attribute, in group order."""
+    enc = scenario.encoder
+    j = len(enc.numeric)
+    for _, values in enc.categories:
+        if tuple(sorted(scenario.group_names)) == tuple(values):
+            return np.array([j + values.index(name) for name in scenario.group_names])
+        j += len(values)
+    raise ValueError(f"no one-hot block encodes the groups {scenario.group_names}")
+
+
+@functools.lru_cache(maxsize=8)
+def _real_records(scenario: Scenario) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    test = None if scenario.holdout_x is None else scenario.encoder.decode(scenario.holdout_x)
+    return scenario.encoder.decode(scenario.x), test
+
+
+@functools.lru_cache(maxsize=8)
+def train_on_real(scenario: Scenario) -> pd.DataFrame | None:
+    """The train-on-real reference: the same classifier fitted on the training records."""
+    train, test = _real_records(scenario)
+    if scenario.tstr is None or test is None:
+        return None
+    return _tstr(scenario, train, test)
+
+
+def _tstr(scenario: Scenario, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    assert scenario.tstr is not None
+    fair = tstr_fairness(
+        train, test, target=scenario.tstr[0], positive=scenario.tstr[1],
+        sensitive=(scenario.group_attribute,),
+    )  # fmt: skip
+    return fair.set_index("group")
+
+
+def _group_shares(scenario: Scenario, x: np.ndarray) -> pd.DataFrame:
+    counts = np.bincount(
+        np.argmax(x[:, group_block(scenario)], axis=1), minlength=scenario.num_groups
+    )
+    table = pd.DataFrame(
+        {"generated_share": counts / len(x), "real_share": scenario.group_weights},
+        index=pd.Index(np.arange(scenario.num_groups), name="group"),
+    )
+    table["mass_ratio"] = table["generated_share"] / table["real_share"]
+    return table
+
+
+def score_table(
+    scenario: Scenario, x: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
+    """Per-group table, overall numbers and notes for ``[N, width]`` encoded records."""
+    table = _group_shares(scenario, x)
+    overall: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    synthetic = scenario.encoder.decode(x)
+    train, test = _real_records(scenario)
+    names = dict(enumerate(scenario.group_names))
+    _quality(scenario, train, synthetic, table, overall, notes, names)
+    if scenario.tstr is None or test is None:
+        why = "the scenario names no target" if scenario.tstr is None else "no rows are held out"
+        notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {why}"
+    else:
+        _tstr_part(scenario, synthetic, test, table, overall, notes, names)
+    if scenario.holdout_x is None:
+        notes["dcr"] = "distance to closest record not computed: no rows are held out"
+    else:
+        dcr = distance_to_closest_record(scenario.x, x, scenario.holdout_x)
+        overall |= {"dcr_ratio": dcr.ratio, "dcr_copies": dcr.synthetic_copies,
+                    "dcr_holdout_copies": dcr.holdout_copies}  # fmt: skip
+    return table, overall, notes
+
+
+def _quality(
+    scenario: Scenario, train: pd.DataFrame, synthetic: pd.DataFrame, table: pd.DataFrame,
+    overall: dict[str, float], notes: dict[str, str], names: dict[int, str],
+) -> None:  # fmt: skip
+    enc = scenario.encoder
+    try:
+        q = table_quality(
+            train, synthetic, numeric=enc.numeric, categorical=[c for c, _ in enc.categories],
+            by=scenario.group_attribute,
+        ).set_index("group")  # fmt: skip
+    except ImportError as err:
+        notes["quality"] = f"SDMetrics quality not computed: {err}"
+        return
+    for key in ("score", "column_shapes", "column_pair_trends"):
+        overall[f"quality_{key}" if key != "score" else "quality"] = float(q.loc["overall", key])
+    table["quality"] = [float(q.loc[names[g], "score"]) for g in table.index]
+    table["quality_pair_trends"] = [
+        float(q.loc[names[g], "column_pair_trends"]) for g in table.index
+    ]
+
+
+def _tstr_part(
+    scenario: Scenario, synthetic: pd.DataFrame, test: pd.DataFrame, table: pd.DataFrame,
+    overall: dict[str, float], notes: dict[str, str], names: dict[int, str],
+) -> None:  # fmt: skip
+    ref = train_on_real(scenario)
+    assert ref is not None and scenario.tstr is not None
+    # the majority-class baseline: its accuracy is the test set's majority share
+    y = test[scenario.tstr[0]].astype(str) == scenario.tstr[1]
+    overall["majority_accuracy"] = float(max(y.mean(), 1 - y.mean()))
+    try:
+        fair = _tstr(scenario, synthetic, test)
+    except ValueError as err:  # e.g. the synthetic rows hold a single class
+        notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
+        fair = None
+    for key in (*_TSTR_KEYS, "dp_difference", "eo_difference"):
+        overall[f"trtr_{key}"] = float(ref.loc["overall", key])
+        overall[f"tstr_{key}"] = float("nan") if fair is None else float(fair.loc["overall", key])
+    for key in _TSTR_KEYS:
+        table[f"trtr_{key}"] = [float(ref.loc[names[g], key]) for g in table.index]
+        table[f"tstr_{key}"] = [
+            float("nan") if fair is None else float(fair.loc[names[g], key]) for g in table.index
+        ]
