@@ -32,6 +32,13 @@ def test_anchor_writes_a_scored_run(tmp_path: Path) -> None:
     assert "CTGAN anchor" in (out / "verdict.txt").read_text() and "learned" in facts
     assert json.loads((out / "config.json").read_text())["mode"] == "ctgan"
     assert (out / "generator.pt").stat().st_size > 0
+    # same seed, same files, bit for bit
+    again = run_ctgan(
+        RunConfig.from_mapping(_config(tmp_path).to_mapping() | {"output-dir": str(tmp_path / "b")}),
+        epochs=2, verbose=False,
+    )  # fmt: skip
+    for name in ("samples.csv", "metrics.csv", "generator.pt"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
 def test_anchor_refuses_before_any_work(tmp_path: Path) -> None:
