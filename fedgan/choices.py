@@ -11,20 +11,24 @@ from typing import Literal, get_args
 
 __all__ = [
     "AGGREGATIONS",
+    "AGGREGATION_RULES",
     "BALANCES",
-    "DEVICE_KINDS",
     "DP_MODES",
     "FEDERATIONS",
-    "GROUP_WEIGHTINGS",
     "MODEL_KINDS",
     "PER_SOURCE_FEDERATIONS",
     "SOURCE_CONDITIONINGS",
     "Aggregation",
+    "AggregationRule",
     "Balance",
     "DPMode",
+    "FailMode",
     "Federation",
+    "GeneratorActivation",
+    "GroupWeightingChoice",
     "GroupWeightingName",
     "ModelKind",
+    "ScenarioConditioning",
     "SourceConditioning",
     "allowed",
     "one_of",
@@ -52,16 +56,30 @@ SourceConditioning = Literal["concat", "film"]
 """How a generator source's embedding conditions the MLP: concatenated to the noise, or
 also as per-layer gains and biases from a shared projection of it (FiLM)."""
 
+GroupWeightingChoice = Literal["auto", GroupWeightingName]
+"""The run config's ``group-weighting``: a named weighting, or ``auto`` (the design's own)."""
+
+AggregationRule = Literal["mean", "trimmed-mean", "median"]
+"""How the weighted client updates are combined (robust rules: :mod:`fedgan.federation`)."""
+
+GeneratorActivation = Literal["relu", "leaky-relu"]
+"""The generator's hidden activation."""
+
+ScenarioConditioning = Literal["", "none", "group", "mode"]
+"""The run config's ``conditioning``: ``""`` keeps the scenario's own."""
+
+FailMode = Literal["crash", "nan", "scale", "lie-counts"]
+"""What a faulty client round does in the chaos test (``fail-rate``)."""
+
 FEDERATIONS: tuple[Federation, ...] = get_args(Federation)
 PER_SOURCE_FEDERATIONS: tuple[Federation, ...] = ("shared-generator", "client-conditional")
 """Designs whose generator makes rows for a (client, group) source: it carries the group."""
 AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 BALANCES: tuple[Balance, ...] = get_args(Balance)
-GROUP_WEIGHTINGS: tuple[GroupWeightingName, ...] = get_args(GroupWeightingName)
 DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
 MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 SOURCE_CONDITIONINGS: tuple[SourceConditioning, ...] = get_args(SourceConditioning)
-DEVICE_KINDS = ("auto", "cpu", "cuda[:index]")
+AGGREGATION_RULES: tuple[AggregationRule, ...] = get_args(AggregationRule)
 
 
 def one_of(value: object, choices: tuple[str, ...]) -> str:

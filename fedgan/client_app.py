@@ -57,10 +57,15 @@ def train(msg: Message, context: Context) -> Message:
     saved = from_record(kept[STATE_KEY]) if STATE_KEY in kept else None
     server_round, resumed_from = read_round_instructions(msg.content.config_records["config"])
     result = client_round(
-        config, partition_id=pid, num_partitions=k, server_round=server_round,
-        download=from_record(msg.content.array_records["arrays"]), saved=saved,
-        resumed_from=resumed_from, data_path=path,
-    )  # fmt: skip
+        config,
+        partition_id=pid,
+        num_partitions=k,
+        server_round=server_round,
+        download=from_record(msg.content.array_records["arrays"]),
+        saved=saved,
+        resumed_from=resumed_from,
+        data_path=path,
+    )
     context.state[STATE_KEY] = to_record(result.state)
     metrics = MetricRecord(result.metrics)  # type: ignore[arg-type]
     content = RecordDict({"arrays": to_record(result.arrays), "metrics": metrics})

@@ -12,22 +12,28 @@ trained before that.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import math
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fedgan._coerce import RunConfigError, check, coerce, key_of, renamed
+from fedgan._combinations import check_combinations
 from fedgan.choices import (
     PER_SOURCE_FEDERATIONS,
     Aggregation,
+    AggregationRule,
+    Balance,
     DPMode,
+    FailMode,
     Federation,
+    GeneratorActivation,
+    GroupWeightingChoice,
     GroupWeightingName,
     ModelKind,
+    ScenarioConditioning,
     SourceConditioning,
 )
 from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
@@ -38,6 +44,7 @@ from fedgan.training import BatchSampling, TrainConfig
 __all__ = ["RunConfig", "RunConfigError"]
 
 _T = TrainConfig  # defaults of the training knobs live in TrainConfig, once
+_P = PrivacySettings  # and those of privacy in PrivacySettings
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,10 @@ class RunConfig:
     batch_sampling: BatchSampling = _T.batch_sampling
     lambda_gp: float = 1.0
     gp_target: float = _T.gp_target
-    gp_balance: Literal["group", "sample"] = _T.gp_balance
+    gp_balance: Balance = _T.gp_balance
     gp_every: int = _T.gp_every
     gp_fraction: float = _T.gp_fraction
-    group_weighting: Literal[
-        "auto", "proportional", "uniform", "inverse-frequency", "group-dro"
-    ] = "auto"
+    group_weighting: GroupWeightingChoice = "auto"
     dro_step: float = _T.dro_step
     lr_g: float = _T.lr_g
     lr_d: float = _T.lr_d
@@ -72,7 +77,7 @@ class RunConfig:
     critic_catch_up: int = 0
     source_layers: int = 4
     aggregation: Aggregation = "group-balanced"
-    aggregation_rule: Literal["mean", "trimmed-mean", "median"] = "mean"
+    aggregation_rule: AggregationRule = "mean"
     update_norm_limit: float = 10.0
     declared_rows_cap: float = 4.0
     beta: float = 1.0
@@ -80,10 +85,10 @@ class RunConfig:
     model: ModelKind = "mlp"
     latent_dim: int = 8
     hidden: int = 128
-    generator_activation: Literal["relu", "leaky-relu"] = "relu"
+    generator_activation: GeneratorActivation = "relu"
     source_conditioning: SourceConditioning = "concat"
     standardise: bool = True
-    conditioning: Literal["", "none", "group", "mode"] = ""
+    conditioning: ScenarioConditioning = ""
     alpha: float = 0.0
     minority_share: float = 0.0
     minority_partitions: int = 0
@@ -99,16 +104,16 @@ class RunConfig:
     fraction_train: float = 1.0
     resume: bool = False
     fail_rate: float = 0.0
-    fail_mode: Literal["crash", "nan", "scale", "lie-counts"] = "crash"
+    fail_mode: FailMode = "crash"
     lie_at_handshake: int = -1
     target_hq: float = 0.9
     stop_when_met: int = 0
-    dp: DPMode = "off"
-    noise_multiplier: float = 1.0
-    target_epsilon: float = 0.0
-    delta: float = 1e-5
-    max_grad_norm: float = 1.0
-    epsilon_budget: float = 0.0
+    dp: DPMode = _P.mode
+    noise_multiplier: float = _P.noise_multiplier
+    target_epsilon: float = _P.target_epsilon
+    delta: float = _P.delta
+    max_grad_norm: float = _P.max_grad_norm
+    epsilon_budget: float = _P.epsilon_budget
     _train: TrainConfig = field(init=False, repr=False, compare=False)
     _privacy: PrivacySettings = field(init=False, repr=False, compare=False)
 
@@ -211,53 +216,7 @@ class RunConfig:
             spec = self.scenario_spec()
             object.__setattr__(self, "_train", self._build_train_config(spec))
             object.__setattr__(self, "_privacy", self._build_privacy())
-        self._check_combinations(spec)
-
-    def _check_combinations(self, spec: ScenarioSpec) -> None:
-        conditional = self.federation in PER_SOURCE_FEDERATIONS
-        check(
-            not self.tensorboard or importlib.util.find_spec("tensorboard") is not None,
-            "tensorboard",
-            "is true but the tensorboard package is not installed: "
-            "pip install 'fedgan[tensorboard]', or set it to false",
-        )
-        check(
-            not (conditional and spec.conditioning.value != "none"),
-            "conditioning",
-            f"must be 'none' with federation = {self.federation!r}: its sources already "
-            f"carry the group; got {spec.conditioning.value!r}",
-        )
-        check(
-            not (
-                self.dp == "generator-gradient"
-                and self.federation in ("shared-critic", "shared-generator")
-            ),
-            "federation",
-            f"must not be {self.federation!r} with dp = 'generator-gradient': that design sends "
-            "the critic off the client, so the critic itself must be private (dp = 'critic')",
-        )
-        check(
-            not (self.dp == "critic" and self.gp_every > 1),
-            "gp_every",
-            "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
-        )
-        check(
-            not (self.dp == "critic" and self.gp_fraction < 1),
-            "gp_fraction",
-            "must be 1.0 with dp = 'critic': each sample's clipped gradient carries its own "
-            f"penalty term, so the penalty cannot use a share of the batch; got {self.gp_fraction}",
-        )
-        check(
-            self.model == "mlp" or spec.dataset == "digits",
-            "model",
-            f"'conv' needs image data (a digits scenario); {self.scenario!r} is {spec.dataset}",
-        )
-        check(
-            self.model == "mlp"
-            or not (self.federation == "client-conditional" and self.source_layers),
-            "source_layers",
-            "must be 0 with model = 'conv' (only MLP layers can be per source)",
-        )
+        check_combinations(self, spec)
 
     def _build_train_config(self, spec: ScenarioSpec) -> TrainConfig:
         names = {f.name for f in dataclasses.fields(TrainConfig)} - {"betas", "group_weighting"}

@@ -201,10 +201,17 @@ def critic_objective(
     if penalty is not None:
         m = max(1, int(np.ceil(penalty.fraction * real.shape[0])))
         res = penalty_terms(
-            critic, real[:m], fake[:m], groups[:m], labels=None if labels is None else labels[:m],
-            lambdas=penalty.lambdas, target=penalty.target, balance=penalty.balance,
-            num_groups=num_groups, rng=rng,
-        )  # fmt: skip
+            critic,
+            real[:m],
+            fake[:m],
+            groups[:m],
+            labels=None if labels is None else labels[:m],
+            lambdas=penalty.lambdas,
+            target=penalty.target,
+            balance=penalty.balance,
+            num_groups=num_groups,
+            rng=rng,
+        )
         loss = loss + res.penalty
     with torch.no_grad():
         real_m, present = _group_means(d_real, groups, num_groups)

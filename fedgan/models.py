@@ -19,7 +19,6 @@ the fixed buffers ``data_shift`` and ``data_scale`` (the data's standardisation)
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -29,6 +28,7 @@ from fedgan._conv import ConvUp as _ConvUp
 from fedgan.choices import (
     MODEL_KINDS,
     SOURCE_CONDITIONINGS,
+    GeneratorActivation,
     ModelKind,
     SourceConditioning,
     allowed,
@@ -44,7 +44,6 @@ __all__ = [
     "build_models",
 ]
 
-GeneratorActivation = Literal["relu", "leaky-relu"]
 
 _ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
 
@@ -82,9 +81,12 @@ class SourceLinear(nn.Module):
                 s = int(uniq[0])
                 return nn.functional.linear(h, self.weight[s], self.bias[s])
             chunks = h.split(counts.tolist())
-            return torch.cat([
-                nn.functional.linear(c, self.weight[s], self.bias[s]) for s, c in zip(uniq.tolist(), chunks)
-            ])  # fmt: skip
+            return torch.cat(
+                [
+                    nn.functional.linear(c, self.weight[s], self.bias[s])
+                    for s, c in zip(uniq.tolist(), chunks)
+                ]
+            )
         uniq, counts = torch.unique(sources, sorted=True, return_counts=True)
         order = torch.argsort(sources, stable=True)
         chunks = h[order].split(counts.tolist())
@@ -141,9 +143,13 @@ class Generator(nn.Module):
     ) -> None:
         super().__init__()
         _check_sizes(
-            latent_dim=latent_dim, num_labels=num_labels, num_sources=num_sources,
-            source_layers=source_layers, hidden=hidden, depth=depth,
-        )  # fmt: skip
+            latent_dim=latent_dim,
+            num_labels=num_labels,
+            num_sources=num_sources,
+            source_layers=source_layers,
+            hidden=hidden,
+            depth=depth,
+        )
         if source_layers and (kind != "mlp" or not num_sources or source_layers > depth + 1):
             raise ValueError(
                 f"source_layers must be 0, or at most depth + 1 = {depth + 1} with an MLP "
@@ -362,10 +368,17 @@ def build_models(
     if kind not in MODEL_KINDS:
         raise ValueError(allowed("kind", kind, MODEL_KINDS))
     g = Generator(
-        data_shape, latent_dim=latent_dim, num_labels=num_labels, num_sources=num_sources,
-        source_layers=source_layers, kind=kind, hidden=hidden, depth=depth,
-        activation=generator_activation, source_conditioning=source_conditioning,
-    )  # fmt: skip
+        data_shape,
+        latent_dim=latent_dim,
+        num_labels=num_labels,
+        num_sources=num_sources,
+        source_layers=source_layers,
+        kind=kind,
+        hidden=hidden,
+        depth=depth,
+        activation=generator_activation,
+        source_conditioning=source_conditioning,
+    )
     c = Critic(
         data_shape,
         num_labels=num_labels if critic_labels is None else critic_labels,

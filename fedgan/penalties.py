@@ -138,7 +138,8 @@ def gradient_penalty(
     labels : Tensor, optional
         ``[B]`` integer class labels (conditional critic).
     lambda_gp : float
-        Penalty weight λ ≥ 0.
+        Penalty weight λ ≥ 0; 10 is WGAN-GP's value for data at its natural scale (fedgan's
+        runs, on standardised rows, use 1: docs/penalties.md).
     target : float
         Target norm (> 0); use ``c`` for data rescaled by a factor ``c``.
     one_sided : bool
@@ -206,7 +207,8 @@ def group_gradient_penalty(
     labels : Tensor, optional
         ``[B]`` integer class labels for a conditional critic.
     lambda_gp : float or sequence of float or Tensor
-        One λ ≥ 0, or one per group (length ``num_groups``).
+        One λ ≥ 0, or one per group (length ``num_groups``); the default 10 is WGAN-GP's
+        (fedgan's runs use 1: docs/penalties.md).
     target : float
         Target gradient norm (> 0).
     balance : {"group", "sample"}
@@ -242,9 +244,18 @@ def group_gradient_penalty(
     reject_batchnorm(critic)
 
     return penalty_terms(
-        critic, real, fake, groups, labels=labels, lambdas=lam, target=target, balance=balance,
-        num_groups=n_groups, one_sided=one_sided, rng=rng,
-    )  # fmt: skip
+        critic,
+        real,
+        fake,
+        groups,
+        labels=labels,
+        lambdas=lam,
+        target=target,
+        balance=balance,
+        num_groups=n_groups,
+        one_sided=one_sided,
+        rng=rng,
+    )
 
 
 def penalty_terms(

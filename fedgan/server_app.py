@@ -31,10 +31,17 @@ app = ServerApp()
 def _print_round(run: FederatedRun, line: RoundLine) -> None:
     if line.metrics:
         clients = len(line.outcome.accepted) if line.outcome else 0
-        print(round_line(
-            line.server_round, run.config.num_server_rounds, line.metrics, seconds=line.seconds,
-            clients=clients, group_names=run.scenario.group_names,
-        ), flush=True)  # fmt: skip
+        print(
+            round_line(
+                line.server_round,
+                run.config.num_server_rounds,
+                line.metrics,
+                seconds=line.seconds,
+                clients=clients,
+                group_names=run.scenario.group_names,
+            ),
+            flush=True,
+        )
 
 
 def _fork_safe_blas() -> None:

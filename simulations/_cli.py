@@ -76,6 +76,9 @@ def add_cpus_option(ap: argparse.ArgumentParser) -> None:
 
     Pass the parsed value to :func:`fedgan.training.use_cpus`.
     """
-    ap.add_argument("--num-cpus", type=_cpus, default=None,
-                    help="intra-op threads (default: OMP_NUM_THREADS, else the CPUs this "
-                         "process may use)")  # fmt: skip
+    ap.add_argument(
+        "--num-cpus",
+        type=_cpus,
+        default=None,
+        help="intra-op threads (default: OMP_NUM_THREADS, else the CPUs this process may use)",
+    )

@@ -28,17 +28,38 @@ __all__ = ["ensure_reference", "reference_config", "run_centralised"]
 ROOT = Path(__file__).resolve().parent.parent
 # Keys that shape a federation but not a centralised run: reset for the reference.
 _FEDERATION_ONLY = (
-    "federation", "aggregation", "beta", "target-share", "source-layers", "fraction-train",
-    "min-nodes", "num-partitions", "dp", "noise-multiplier", "target-epsilon", "delta",
-    "max-grad-norm", "epsilon-budget", "reference-dir", "output-dir", "device",
-)  # fmt: skip
+    "federation",
+    "aggregation",
+    "beta",
+    "target-share",
+    "source-layers",
+    "fraction-train",
+    "min-nodes",
+    "num-partitions",
+    "dp",
+    "noise-multiplier",
+    "target-epsilon",
+    "delta",
+    "max-grad-norm",
+    "epsilon-budget",
+    "reference-dir",
+    "output-dir",
+    "device",
+)
 
 
 def _printer(run: FederatedRun, line: RoundLine) -> None:
     if line.metrics:
-        print(round_line(line.server_round, run.config.num_server_rounds, line.metrics,
-                         seconds=line.seconds, group_names=run.scenario.group_names).replace(
-                             PREFIX, "[centralised]"), flush=True)  # fmt: skip
+        print(
+            round_line(
+                line.server_round,
+                run.config.num_server_rounds,
+                line.metrics,
+                seconds=line.seconds,
+                group_names=run.scenario.group_names,
+            ).replace(PREFIX, "[centralised]"),
+            flush=True,
+        )
 
 
 def run_centralised(config: RunConfig, *, verbose: bool = True) -> Path:

@@ -116,17 +116,30 @@ def run_flower(
     try:
         for attempt in range(retries + 1):
             rc, details, rounds = _run_once(
-                values=values, num_supernodes=num_supernodes, num_cpus=num_cpus, num_gpus=num_gpus,
-                deadline=deadline, home=base if attempt == 0 else base / f"retry{attempt}",
-                app=app, stream=stream, timeout=timeout, out=config.output_path,
-            )  # fmt: skip
+                values=values,
+                num_supernodes=num_supernodes,
+                num_cpus=num_cpus,
+                num_gpus=num_gpus,
+                deadline=deadline,
+                home=base if attempt == 0 else base / f"retry{attempt}",
+                app=app,
+                stream=stream,
+                timeout=timeout,
+                out=config.output_path,
+            )
             if rc != 0 and rounds:
-                print(f"{PREFIX} the run stopped after {rounds} round(s); its checkpoint is kept: "
-                      "run again with resume=true to continue", flush=True)  # fmt: skip
+                print(
+                    f"{PREFIX} the run stopped after {rounds} round(s); its checkpoint is kept: "
+                    "run again with resume=true to continue",
+                    flush=True,
+                )
             if rc == 0 or HEARTBEAT_FAILURE not in details or rounds or attempt == retries:
                 return rc
-            print(f"{PREFIX} Flower dropped the run before its first round ({details}); "
-                  "starting it again", flush=True)  # fmt: skip
+            print(
+                f"{PREFIX} Flower dropped the run before its first round ({details}); "
+                "starting it again",
+                flush=True,
+            )
         return rc
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -199,10 +212,21 @@ def _run_once(
         '[superlink]\ndefault = "local"\n\n[superlink.local]\naddress = ":local:"\n'
     )
     env = _env(home, control, http, ray_tmp)
-    fed = (f"num-supernodes={num_supernodes} client-resources-num-cpus={num_cpus} "
-           f"client-resources-num-gpus={num_gpus}")  # fmt: skip
-    cmd = [str(Path(sys.executable).with_name("flwr")), "run", str(app), "local",
-           "--federation-config", fed, "--stream", "--run-config", render_run_config(values)]  # fmt: skip
+    fed = (
+        f"num-supernodes={num_supernodes} client-resources-num-cpus={num_cpus} "
+        f"client-resources-num-gpus={num_gpus}"
+    )
+    cmd = [
+        str(Path(sys.executable).with_name("flwr")),
+        "run",
+        str(app),
+        "local",
+        "--federation-config",
+        fed,
+        "--stream",
+        "--run-config",
+        render_run_config(values),
+    ]
     markers = (f"127.0.0.1:{control}", f"127.0.0.1:{http}", str(ray_tmp))
     log_path = home / "flower.log"
     details, run_id = "", None
@@ -270,8 +294,14 @@ def run_status(
     if run_id is None:
         return None
     flwr = str(Path(sys.executable).with_name("flwr"))
-    out = subprocess.run([flwr, "list", connection, "--run-id", run_id, "--format", "json"],
-                         env=env, cwd=app, capture_output=True, text=True, timeout=60)  # fmt: skip
+    out = subprocess.run(
+        [flwr, "list", connection, "--run-id", run_id, "--format", "json"],
+        env=env,
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     try:
         runs = json.loads(out.stdout).get("runs", [])
     except json.JSONDecodeError:
@@ -289,8 +319,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--num-gpus", type=float, default=0.0)
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--run-config", default="", help='e.g. "num-server-rounds=5 seed=1"')
-    ap.add_argument("--no-reference", action="store_true",
-                    help="skip the centralised reference the verdict compares with")  # fmt: skip
+    ap.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the centralised reference the verdict compares with",
+    )
     args = ap.parse_args(argv)
     values = parse_run_config(args.run_config)
     use_cpus()  # the centralised reference runs in this process
@@ -298,8 +331,15 @@ def main(argv: list[str] | None = None) -> None:
         from simulations.centralised import ensure_reference
 
         values["reference-dir"] = str(ensure_reference(values))
-    sys.exit(run_flower(run_config=values, num_supernodes=args.num_supernodes, num_cpus=args.num_cpus,
-                        num_gpus=args.num_gpus, timeout=args.timeout))  # fmt: skip
+    sys.exit(
+        run_flower(
+            run_config=values,
+            num_supernodes=args.num_supernodes,
+            num_cpus=args.num_cpus,
+            num_gpus=args.num_gpus,
+            timeout=args.timeout,
+        )
+    )
 
 
 if __name__ == "__main__":

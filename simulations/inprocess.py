@@ -24,9 +24,17 @@ __all__ = ["main"]
 def _printer(run: FederatedRun, line: RoundLine) -> None:
     if line.metrics:
         clients = len(line.outcome.accepted) if line.outcome else 0
-        print(round_line(line.server_round, run.config.num_server_rounds, line.metrics,
-                         seconds=line.seconds, clients=clients, group_names=run.scenario.group_names),
-              flush=True)  # fmt: skip
+        print(
+            round_line(
+                line.server_round,
+                run.config.num_server_rounds,
+                line.metrics,
+                seconds=line.seconds,
+                clients=clients,
+                group_names=run.scenario.group_names,
+            ),
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,8 +32,10 @@ def main(argv: list[str] | None = None) -> None:
     spec = scenario_spec(args.scenario, **over)
     scenario = load_scenario(spec, name=args.scenario)
     parts = partition_scenario(scenario, spec)
-    print(f"{args.scenario}: {len(scenario.x)} rows, {scenario.num_modes} modes, {scenario.num_groups} groups, "
-          f"{spec.partitioner.value} split over {spec.num_partitions} clients (alpha={spec.alpha}, seed={spec.seed})")  # fmt: skip
+    print(
+        f"{args.scenario}: {len(scenario.x)} rows, {scenario.num_modes} modes, {scenario.num_groups} groups, "
+        f"{spec.partitioner.value} split over {spec.num_partitions} clients (alpha={spec.alpha}, seed={spec.seed})"
+    )
     print(format_partition_summary(partition_summary(scenario, parts)))
 
 

@@ -39,9 +39,17 @@ __all__ = ["gather", "load_sweep", "markdown_summary", "run_sweep", "summarise"]
 
 MODES = ("federated", "in-process", "centralised", "ctgan")
 SUMMARY_COLUMNS = (
-    "overall_modes_held", "overall_modes_captured", "overall_hq", "overall_reverse_kl",
-    "modes_held", "mass_ratio", "mass_ratio_target", "hq_fraction", "coverage", "wall_seconds",
-)  # fmt: skip
+    "overall_modes_held",
+    "overall_modes_captured",
+    "overall_hq",
+    "overall_reverse_kl",
+    "modes_held",
+    "mass_ratio",
+    "mass_ratio_target",
+    "hq_fraction",
+    "coverage",
+    "wall_seconds",
+)
 
 
 def load_sweep(path: Path, *, seeds: Sequence[int] | None = None) -> dict[str, Any]:
@@ -126,8 +134,12 @@ def run_sweep(
         if mode != "centralised" and seed in reference:
             settings["reference-dir"] = str(reference[seed].resolve())
         done = _finished(run_dir, settings)
-        print(f"[sweep] {i}/{len(jobs)} {variant['label']} seed={seed}" + (" (done, reused)" if done else "")
-              + f"  elapsed {time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+        print(
+            f"[sweep] {i}/{len(jobs)} {variant['label']} seed={seed}"
+            + (" (done, reused)" if done else "")
+            + f"  elapsed {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         if done:
             continue
         start = time.perf_counter()

@@ -134,9 +134,13 @@ class FederatedGAN(Strategy):
         return None
 
     def start(  # type: ignore[override]
-        self, grid: Grid, initial_arrays: ArrayRecord | None = None, num_rounds: int | None = None,
-        timeout: float | None = None, **_: object,
-    ) -> Result:  # fmt: skip
+        self,
+        grid: Grid,
+        initial_arrays: ArrayRecord | None = None,
+        num_rounds: int | None = None,
+        timeout: float | None = None,
+        **_: object,
+    ) -> Result:
         """Handshake, then ``num-server-rounds`` rounds; the run is left in :attr:`run`."""
         self.run = FederatedRun.build(self.config, hellos=self.handshake(grid))
         first = self.run.begin()

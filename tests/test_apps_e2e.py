@@ -13,8 +13,16 @@ from simulations._processes import pids_matching
 from simulations.flower import run_flower
 from simulations.inprocess import main as inprocess
 
-SMALL = {"num-server-rounds": 2, "generator-steps": 4, "eval-every": 1, "batch-size": 32, "eval-samples": 500,
-         "hidden": 32, "seed": 3, "fraction-train": 0.5}  # fmt: skip
+SMALL = {
+    "num-server-rounds": 2,
+    "generator-steps": 4,
+    "eval-every": 1,
+    "batch-size": 32,
+    "eval-samples": 500,
+    "hidden": 32,
+    "seed": 3,
+    "fraction-train": 0.5,
+}
 
 
 @pytest.mark.slow
@@ -23,13 +31,25 @@ def test_flwr_run_writes_exactly_what_the_in_process_run_writes(tmp_path: Path) 
     # are random, and still every file but the node map is the same, bit for bit.
     before = set(pids_matching("flwr-simulation")) | set(pids_matching("raylet"))
     fl, ip = tmp_path / "flwr-out", tmp_path / "in-process"
-    rc = run_flower(run_config=SMALL | {"output-dir": str(fl)}, num_supernodes=10, num_cpus=1,
-                    timeout=400, home=tmp_path / "flwr")  # fmt: skip
+    rc = run_flower(
+        run_config=SMALL | {"output-dir": str(fl)},
+        num_supernodes=10,
+        num_cpus=1,
+        timeout=400,
+        home=tmp_path / "flwr",
+    )
     assert rc == 0
     text = " ".join(f"{k}={json.dumps(v)}" for k, v in (SMALL | {"output-dir": str(ip)}).items())
     inprocess(["--num-partitions", "10", "--run-config", text])
-    for name in ("metrics.csv", "weights.csv", "clients.csv", "samples.csv", "generator.pt",
-                 "verdict.txt", "verdict.json"):  # fmt: skip
+    for name in (
+        "metrics.csv",
+        "weights.csv",
+        "clients.csv",
+        "samples.csv",
+        "generator.pt",
+        "verdict.txt",
+        "verdict.json",
+    ):
         assert (fl / name).read_bytes() == (ip / name).read_bytes(), name
     cfg_fl, cfg_ip = (json.loads((d / "config.json").read_text()) for d in (fl, ip))
     assert {k: v for k, v in cfg_fl.items() if k != "output-dir"} == {
@@ -51,10 +71,15 @@ def test_flwr_run_writes_exactly_what_the_in_process_run_writes(tmp_path: Path) 
 def test_failed_server_app_is_reported_not_hidden(tmp_path: Path) -> None:
     # `flwr run` itself exits 0 when the ServerApp fails; the launcher must not.
     rc = run_flower(
-        run_config={"num-server-rounds": 1, "output-dir": str(tmp_path / "o"),
-                    "reference-dir": str(tmp_path / "no-such-run")},
-        num_supernodes=2, timeout=300, home=tmp_path / "flwr",
-    )  # fmt: skip
+        run_config={
+            "num-server-rounds": 1,
+            "output-dir": str(tmp_path / "o"),
+            "reference-dir": str(tmp_path / "no-such-run"),
+        },
+        num_supernodes=2,
+        timeout=300,
+        home=tmp_path / "flwr",
+    )
     assert rc != 0
     assert not (tmp_path / "o").exists()
     assert not pids_matching(str(tmp_path / "flwr"))
@@ -69,12 +94,28 @@ def test_faults_through_flwr_run_and_resume_after_a_kill(tmp_path: Path) -> None
     import subprocess
     import sys
 
-    settings = SMALL | {"num-server-rounds": 4, "fraction-train": 1.0, "fail-rate": 0.3,
-                        "output-dir": str(tmp_path / "cut")}  # fmt: skip
+    settings = SMALL | {
+        "num-server-rounds": 4,
+        "fraction-train": 1.0,
+        "fail-rate": 0.3,
+        "output-dir": str(tmp_path / "cut"),
+    }
     text = " ".join(f"{k}={json.dumps(v)}" for k, v in settings.items())
     before = set(pids_matching("flwr-simulation"))
-    proc = subprocess.Popen([sys.executable, "-m", "simulations.flower", "--no-reference", "--num-supernodes", "5",
-                             "--run-config", text], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulations.flower",
+            "--no-reference",
+            "--num-supernodes",
+            "5",
+            "--run-config",
+            text,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if "[fedgan] round   2/4" in line:
@@ -91,8 +132,16 @@ def test_faults_through_flwr_run_and_resume_after_a_kill(tmp_path: Path) -> None
     )
     assert rc == 0
     full = tmp_path / "full"
-    inprocess(["--num-partitions", "5", "--run-config",
-               " ".join(f"{k}={json.dumps(v)}" for k, v in (settings | {"output-dir": str(full)}).items())])  # fmt: skip
+    inprocess(
+        [
+            "--num-partitions",
+            "5",
+            "--run-config",
+            " ".join(
+                f"{k}={json.dumps(v)}" for k, v in (settings | {"output-dir": str(full)}).items()
+            ),
+        ]
+    )
     for name in ("metrics.csv", "weights.csv", "generator.pt"):
         assert (full / name).read_bytes() == (tmp_path / "cut" / name).read_bytes(), name
     clients = pd.read_csv(tmp_path / "cut" / "clients.csv")

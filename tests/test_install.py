@@ -25,7 +25,11 @@ def test_clone_folder_does_not_shadow_the_package(tmp_path: Path) -> None:
 def test_a_foreign_strategies_package_is_named_not_silently_used(tmp_path: Path) -> None:
     (tmp_path / "strategies").mkdir()
     (tmp_path / "strategies" / "__init__.py").write_text("NAME = 'someone else'\n")
-    out = subprocess.run([sys.executable, "-c", "import fedgan.server_app"], cwd=tmp_path,
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", "import fedgan.server_app"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0
     assert "the package 'strategies' at" in out.stderr and "is not fedgan's" in out.stderr

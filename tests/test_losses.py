@@ -152,9 +152,17 @@ def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
     g = torch.tensor([0] * 15 + [1] * 5)
     w, lam = torch.tensor([0.4, 0.6]), torch.tensor([3.0, 7.0])
     out = critic_objective(
-        score, real, fake, g, labels=None, num_groups=2, group_weights=w, paired=True,
-        penalty=PenaltyTerm(lam, balance=balance), rng=torch.Generator().manual_seed(1),
-    )  # fmt: skip
+        score,
+        real,
+        fake,
+        g,
+        labels=None,
+        num_groups=2,
+        group_weights=w,
+        paired=True,
+        penalty=PenaltyTerm(lam, balance=balance),
+        rng=torch.Generator().manual_seed(1),
+    )
     d_real, d_fake = score(real), score(fake)
     expected = critic_loss(d_real, d_fake, g, fake_groups=g, group_weights=w)
     gp = group_gradient_penalty(

@@ -26,8 +26,14 @@ def test_shapes_and_one_training_step(
     shape: tuple, kind: str, labels: int, sources: int, owned: int
 ) -> None:
     torch.manual_seed(0)
-    gen, critic = build_models(shape, kind=kind, num_labels=labels, num_sources=sources,  # type: ignore[arg-type]
-                               source_layers=owned, hidden=16)  # fmt: skip
+    gen, critic = build_models(
+        shape,
+        kind=kind,
+        num_labels=labels,
+        num_sources=sources,  # type: ignore[arg-type]
+        source_layers=owned,
+        hidden=16,
+    )
     n = 32
     y = torch.randint(0, labels, (n,)) if labels else None
     s = torch.randint(0, sources, (n,)) if sources else None

@@ -21,10 +21,16 @@ from fedgan.protocol import (
 
 
 def test_trained_and_stopped_replies_have_the_same_keys() -> None:
-    ok = report_metrics(partition_id=2, num_partitions=5, counts=np.array([10, 3]),
-                        stats={"wasserstein": np.array([0.1, 0.2])}, scalars={"loss-d": -0.5})  # fmt: skip
-    stopped = report_metrics(partition_id=2, num_partitions=5, counts=np.array([10, 3]),
-                             status=ReplyStatus.STOPPED)  # fmt: skip
+    ok = report_metrics(
+        partition_id=2,
+        num_partitions=5,
+        counts=np.array([10, 3]),
+        stats={"wasserstein": np.array([0.1, 0.2])},
+        scalars={"loss-d": -0.5},
+    )
+    stopped = report_metrics(
+        partition_id=2, num_partitions=5, counts=np.array([10, 3]), status=ReplyStatus.STOPPED
+    )
     assert (
         set(ok)
         == set(stopped)

@@ -25,8 +25,13 @@ def _files(tag: str, fail: bool = False) -> RunFiles:
                 raise OSError("disk full")
 
         weights = Boom({"x": [1]})
-    return RunFiles(settings=run_settings(RunConfig()), metrics=metrics, verdict=Verdict(True, ["ok"]),
-                    generator_state={"w": torch.ones(2)}, weights=weights)  # fmt: skip
+    return RunFiles(
+        settings=run_settings(RunConfig()),
+        metrics=metrics,
+        verdict=Verdict(True, ["ok"]),
+        generator_state={"w": torch.ones(2)},
+        weights=weights,
+    )
 
 
 def test_folder_replaced_whole(tmp_path: Path) -> None:

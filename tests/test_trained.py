@@ -111,8 +111,13 @@ def test_tables_come_back_as_records_and_images_as_arrays(tmp_path: Path) -> Non
     rows = table.sample(20, group=1, seed=0)
     written = pd.read_csv(tmp_path / "t" / "samples.csv")
     assert isinstance(rows, pd.DataFrame) and list(rows.columns) == list(written.columns)
-    images = fedgan.load(_run(tmp_path / "i", {"scenario": "digits-minority", "model": "conv",
-                                                "num-server-rounds": 1}, partitions=10))  # fmt: skip
+    images = fedgan.load(
+        _run(
+            tmp_path / "i",
+            {"scenario": "digits-minority", "model": "conv", "num-server-rounds": 1},
+            partitions=10,
+        )
+    )
     x = images.sample(6, group=1)
     assert isinstance(x, np.ndarray) and x.shape == (6, 1, 8, 8)
 

@@ -31,8 +31,23 @@ print("penalty", float(gp.penalty))
 @pytest.mark.slow
 def test_wheel_installs_and_works_outside_the_checkout(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(dist)], check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = dist.glob("fedgan-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "simulations/scenarios/ring.toml" in names and "fedgan/py.typed" in names
@@ -43,11 +58,29 @@ def test_wheel_installs_and_works_outside_the_checkout(tmp_path: Path) -> None:
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
-    site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()  # fmt: skip
+    site = subprocess.run(
+        [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(py),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)} | {
@@ -63,8 +96,14 @@ def test_wheel_installs_and_works_outside_the_checkout(tmp_path: Path) -> None:
 
     assert "penalty" in run(py, "-c", PENALTY.format(site=site))
     # A small finished run with the installed code, then the installed commands on it.
-    settings = {"num-server-rounds": 2, "generator-steps": 2, "batch-size": 32, "eval-samples": 300,
-                "hidden": 16, "output-dir": str(work / "run")}  # fmt: skip
+    settings = {
+        "num-server-rounds": 2,
+        "generator-steps": 2,
+        "batch-size": 32,
+        "eval-samples": 300,
+        "hidden": 16,
+        "output-dir": str(work / "run"),
+    }
     text = " ".join(f"{k}={json.dumps(v)}" for k, v in settings.items())
     run(
         py,
@@ -91,8 +130,12 @@ def test_wheel_installs_and_works_outside_the_checkout(tmp_path: Path) -> None:
     )
     assert len((work / "s.csv").read_text().splitlines()) == 11
     # The shipped sweep files are found by the installed package.
-    found = run(py, "-c", "import simulations, pathlib; "
-                          "print(sorted(p.name for p in (pathlib.Path(simulations.__file__).parent / 'scenarios').glob('*.toml')))")  # fmt: skip
+    found = run(
+        py,
+        "-c",
+        "import simulations, pathlib; "
+        "print(sorted(p.name for p in (pathlib.Path(simulations.__file__).parent / 'scenarios').glob('*.toml')))",
+    )
     assert "ring.toml" in found and str(ROOT) not in run(
         py, "-c", "import simulations; print(simulations.__file__)"
     )

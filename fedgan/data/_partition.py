@@ -73,24 +73,36 @@ def partition_scenario(scenario: Scenario, spec: ScenarioSpec) -> list[np.ndarra
         part = fp.SizePartitioner(partition_sizes=_quantity_sizes(len(ds), spec))
     elif scheme is PartitionScheme.DIRICHLET:
         part = fp.DirichletPartitioner(
-            num_partitions=k, partition_by=by, alpha=spec.alpha,
-            min_partition_size=spec.min_partition_size, self_balancing=False, seed=spec.seed,
-        )  # fmt: skip
+            num_partitions=k,
+            partition_by=by,
+            alpha=spec.alpha,
+            min_partition_size=spec.min_partition_size,
+            self_balancing=False,
+            seed=spec.seed,
+        )
     elif scheme is PartitionScheme.PATHOLOGICAL:
         part = fp.PathologicalPartitioner(
-            num_partitions=k, partition_by=by, num_classes_per_partition=spec.classes_per_partition,
-            class_assignment_mode="first-deterministic", seed=spec.seed,
-        )  # fmt: skip
+            num_partitions=k,
+            partition_by=by,
+            num_classes_per_partition=spec.classes_per_partition,
+            class_assignment_mode="first-deterministic",
+            seed=spec.seed,
+        )
     else:
         if scenario.num_groups < 2:
             raise ValueError(
                 f"the minority partitioner needs a minority group; {scenario.name} has one group"
             )
         part = MinorityConcentratedPartitioner(
-            num_partitions=k, partition_by="group", minority_groups=range(1, scenario.num_groups),
-            minority_partitions=spec.minority_partitions, alpha=spec.alpha, dirichlet_by=by,
-            min_partition_size=spec.min_partition_size, seed=spec.seed,
-        )  # fmt: skip
+            num_partitions=k,
+            partition_by="group",
+            minority_groups=range(1, scenario.num_groups),
+            minority_partitions=spec.minority_partitions,
+            alpha=spec.alpha,
+            dirichlet_by=by,
+            min_partition_size=spec.min_partition_size,
+            seed=spec.seed,
+        )
     part.dataset = ds
     try:
         parts = [

@@ -68,11 +68,21 @@ def digits_scenario(
     weights = np.bincount(mode, minlength=10) / len(mode)
     group, label = with_labels(x, mode, mode_groups, conditioning)
     return Scenario(
-        name=name, x=x, mode=mode, group=group, label=label, conditioning=conditioning,
-        mode_groups=mode_groups, mode_weights=weights, num_groups=2 if minority else 1,
-        image_shape=(1, 8, 8), bounds=(-1.0, 1.0),
-        group_names=("majority", f"minority (digits {', '.join(map(str, minority))})")[: 2 if minority else 1],
-    )  # fmt: skip
+        name=name,
+        x=x,
+        mode=mode,
+        group=group,
+        label=label,
+        conditioning=conditioning,
+        mode_groups=mode_groups,
+        mode_weights=weights,
+        num_groups=2 if minority else 1,
+        image_shape=(1, 8, 8),
+        bounds=(-1.0, 1.0),
+        group_names=("majority", f"minority (digits {', '.join(map(str, minority))})")[
+            : 2 if minority else 1
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -199,10 +209,19 @@ def table_scenario(
     mode_groups = np.arange(len(names), dtype=np.int64)
     groups, label = with_labels(x, mode, mode_groups, conditioning)
     return Scenario(
-        name=name, x=x, mode=mode, group=groups, label=label, conditioning=conditioning,
+        name=name,
+        x=x,
+        mode=mode,
+        group=groups,
+        label=label,
+        conditioning=conditioning,
         mode_groups=mode_groups,
         mode_weights=np.bincount(mode, minlength=len(names)).astype(float) / len(mode),
-        num_groups=len(names), encoder=enc, group_names=names, group_attribute=group, tstr=tstr,
+        num_groups=len(names),
+        encoder=enc,
+        group_names=names,
+        group_attribute=group,
+        tstr=tstr,
         holdout_x=enc.encode(test) if held.any() else None,
         holdout_group=code[held] if held.any() else None,
     )
@@ -236,7 +255,13 @@ def arrests_scenario(
     if sensitive not in ("colour", "sex"):
         raise ValueError(f"sensitive must be 'colour' or 'sex', got {sensitive!r}")
     return table_scenario(
-        name, load_arrests(as_frame=True), numeric=ARRESTS_NUMERIC, categorical=ARRESTS_CATEGORICAL,
-        group=sensitive, tstr=("released", "Yes"), conditioning=conditioning, holdout=holdout,
+        name,
+        load_arrests(as_frame=True),
+        numeric=ARRESTS_NUMERIC,
+        categorical=ARRESTS_CATEGORICAL,
+        group=sensitive,
+        tstr=("released", "Yes"),
+        conditioning=conditioning,
+        holdout=holdout,
         seed=seed,
-    )  # fmt: skip
+    )

@@ -143,35 +143,64 @@ _GRID_DIAGONAL = (0, 6, 12, 18, 24)
 SCENARIOS: dict[str, ScenarioSpec] = {
     "ring8-iid": ScenarioSpec("ring8", PartitionScheme.IID, num_partitions=5),
     "ring8-minority": ScenarioSpec(
-        "ring8", PartitionScheme.MINORITY, num_partitions=5, minority_modes=(0, 1),
-        minority_share=0.05, minority_partitions=1,
+        "ring8",
+        PartitionScheme.MINORITY,
+        num_partitions=5,
+        minority_modes=(0, 1),
+        minority_share=0.05,
+        minority_partitions=1,
     ),
     "ring8-1000": ScenarioSpec(
-        "ring8", PartitionScheme.MINORITY, num_partitions=1000, minority_modes=(0, 1),
-        minority_share=0.05, minority_partitions=10, alpha=1.0, num_samples=100_000,
+        "ring8",
+        PartitionScheme.MINORITY,
+        num_partitions=1000,
+        minority_modes=(0, 1),
+        minority_share=0.05,
+        minority_partitions=10,
+        alpha=1.0,
+        num_samples=100_000,
     ),
     "grid25-iid": ScenarioSpec("grid25", PartitionScheme.IID),
     "grid25-dirichlet": ScenarioSpec("grid25", PartitionScheme.DIRICHLET, alpha=0.3),
     "grid25-minority": ScenarioSpec(
-        "grid25", PartitionScheme.MINORITY, alpha=0.3, minority_modes=_GRID_DIAGONAL,
-        minority_share=0.05, minority_partitions=2,
+        "grid25",
+        PartitionScheme.MINORITY,
+        alpha=0.3,
+        minority_modes=_GRID_DIAGONAL,
+        minority_share=0.05,
+        minority_partitions=2,
     ),
     "digits-pathological": ScenarioSpec(
         "digits", PartitionScheme.PATHOLOGICAL, classes_per_partition=2, minority_modes=()
     ),
     "digits-minority": ScenarioSpec(
-        "digits", PartitionScheme.MINORITY, num_partitions=5, alpha=0.5, minority_modes=(8, 9),
-        minority_share=0.05, minority_partitions=1,
+        "digits",
+        PartitionScheme.MINORITY,
+        num_partitions=5,
+        alpha=0.5,
+        minority_modes=(8, 9),
+        minority_share=0.05,
+        minority_partitions=1,
     ),
     "arrests-colour": ScenarioSpec(
-        "arrests", PartitionScheme.MINORITY, num_partitions=5, alpha=1.0, partition_by="group",
-        sensitive="colour", minority_partitions=1,
+        "arrests",
+        PartitionScheme.MINORITY,
+        num_partitions=5,
+        alpha=1.0,
+        partition_by="group",
+        sensitive="colour",
+        minority_partitions=1,
     ),
     "arrests-sex": ScenarioSpec(
-        "arrests", PartitionScheme.MINORITY, num_partitions=5, alpha=1.0, partition_by="group",
-        sensitive="sex", minority_partitions=1,
+        "arrests",
+        PartitionScheme.MINORITY,
+        num_partitions=5,
+        alpha=1.0,
+        partition_by="group",
+        sensitive="sex",
+        minority_partitions=1,
     ),
-}  # fmt: skip
+}
 
 
 def scenario_spec(name: str, **overrides: Any) -> ScenarioSpec:
@@ -209,18 +238,30 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
         )
         diagonal = spec.dataset == "grid25" and spec.minority_modes == _GRID_DIAGONAL
         return mixture_scenario(
-            label, means, sd=sd, minority_modes=spec.minority_modes, minority_share=spec.minority_share,
-            num_samples=spec.num_samples, conditioning=spec.conditioning, seed=spec.seed,
+            label,
+            means,
+            sd=sd,
+            minority_modes=spec.minority_modes,
+            minority_share=spec.minority_share,
+            num_samples=spec.num_samples,
+            conditioning=spec.conditioning,
+            seed=spec.seed,
             minority_name="minority (diagonal)" if diagonal else "",
-        )  # fmt: skip
+        )
     if spec.dataset == "custom":
         return custom_scenario(spec.source).load(spec.seed)
     if spec.dataset == "digits":
         return digits_scenario(
-            label, minority_classes=spec.minority_modes, minority_share=spec.minority_share,
-            conditioning=spec.conditioning, seed=spec.seed,
-        )  # fmt: skip
+            label,
+            minority_classes=spec.minority_modes,
+            minority_share=spec.minority_share,
+            conditioning=spec.conditioning,
+            seed=spec.seed,
+        )
     return arrests_scenario(
-        label, sensitive=spec.sensitive, conditioning=spec.conditioning, holdout=spec.holdout,
+        label,
+        sensitive=spec.sensitive,
+        conditioning=spec.conditioning,
+        holdout=spec.holdout,
         seed=spec.seed,
     )

@@ -16,10 +16,25 @@ __all__ = ["Evaluator"]
 
 # Columns of metrics.csv in order (overall_* columns follow); see docs/results.md.
 GROUP_COLUMNS = (
-    "round", "group", "group_name", "modes", "modes_captured", "modes_held", "missing_modes",
-    "hq_fraction", "generated_share", "real_share", "target_share", "mass_ratio",
-    "mass_ratio_target", "coverage", "precision", "recall", "fake_count", "notes",
-)  # fmt: skip
+    "round",
+    "group",
+    "group_name",
+    "modes",
+    "modes_captured",
+    "modes_held",
+    "missing_modes",
+    "hq_fraction",
+    "generated_share",
+    "real_share",
+    "target_share",
+    "mass_ratio",
+    "mass_ratio_target",
+    "coverage",
+    "precision",
+    "recall",
+    "fake_count",
+    "notes",
+)
 
 
 class Evaluator:

@@ -103,16 +103,24 @@ def score_images(
     table = pd.DataFrame(
         {
             "modes": [int((scenario.mode_groups == g).sum()) for g in groups],
-            "modes_captured": [int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups],
+            "modes_captured": [
+                int(((per_class > 0) & (scenario.mode_groups == g)).sum()) for g in groups
+            ],
             "modes_held": [int((held & (scenario.mode_groups == g)).sum()) for g in groups],
-            "hq_fraction": [float(hq[of_group == g].mean()) if (of_group == g).any() else np.nan for g in groups],
+            "hq_fraction": [
+                float(hq[of_group == g].mean()) if (of_group == g).any() else np.nan for g in groups
+            ],
             "generated_share": share,
             "real_share": scenario.group_weights,
-            "intra_fd": [float(np.nanmean(intra[scenario.mode_groups == g]))
-                         if np.isfinite(intra[scenario.mode_groups == g]).any() else np.nan for g in groups],
+            "intra_fd": [
+                float(np.nanmean(intra[scenario.mode_groups == g]))
+                if np.isfinite(intra[scenario.mode_groups == g]).any()
+                else np.nan
+                for g in groups
+            ],
         },
         index=pd.Index(groups, name="group"),
-    )  # fmt: skip
+    )
     for g in groups:
         short = [c for c in np.flatnonzero(scenario.mode_groups == g) if not np.isfinite(intra[c])]
         if short:
@@ -124,12 +132,17 @@ def score_images(
     table = table.join(pr.per_group[["precision", "recall", "coverage", "fake_count"]])
     nearest_gen = pairwise_distances(f_gen[:m], f_ref).min(axis=1)
     overall = {
-        "hq": float(hq.mean()), "modes_captured": float((per_class > 0).sum()),
-        "modes_held": float(held.sum()), "modes": float(classes),
+        "hq": float(hq.mean()),
+        "modes_captured": float((per_class > 0).sum()),
+        "modes_held": float(held.sum()),
+        "modes": float(classes),
         "fd": frechet_distance(f_gen[:m], f_ref),
-        "precision": pr.precision, "recall": pr.recall, "density": pr.density, "coverage": pr.coverage,
+        "precision": pr.precision,
+        "recall": pr.recall,
+        "density": pr.density,
+        "coverage": pr.coverage,
         "memorisation_ratio": float(np.median(nearest_gen) / anchors["real_nearest"]),
         # the evaluator's own accuracy on held-out real digits: how far its labels can be trusted
         "evaluator_accuracy": clf.test_accuracy,
-    } | {k: v for k, v in anchors.items() if k not in ("anchor_rows", "real_nearest")}  # fmt: skip
+    } | {k: v for k, v in anchors.items() if k not in ("anchor_rows", "real_nearest")}
     return table, overall, notes

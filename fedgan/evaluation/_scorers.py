@@ -84,8 +84,12 @@ def _prdc_part(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
             f"only {int(pr.per_group.loc[g, 'count'])} of this group's rows are among the "
             f"{len(ref)} reference rows: their 5-NN balls reach other groups"
         )
-    overall = {"precision": pr.precision, "recall": pr.recall, "density": pr.density,
-               "coverage": pr.coverage}  # fmt: skip
+    overall = {
+        "precision": pr.precision,
+        "recall": pr.recall,
+        "density": pr.density,
+        "coverage": pr.coverage,
+    }
     if scenario.kind != "mixture":  # mixtures are judged by their high-quality share instead
         chance, real = coverage_anchors(scenario, len(x), seed)
         overall |= {"chance_coverage": chance, "real_coverage": real}
@@ -95,17 +99,23 @@ def _prdc_part(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
 def _mixture(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     assert scenario.mode_means is not None and scenario.mode_stds is not None
     cov = mode_coverage(
-        x, scenario.mode_means, scenario.mode_stds, weights=scenario.mode_weights,
+        x,
+        scenario.mode_means,
+        scenario.mode_stds,
+        weights=scenario.mode_weights,
         mode_groups=scenario.mode_groups,
-    )  # fmt: skip
+    )
     table = cov.per_group.copy()
     table["missing_modes"] = table["missing_modes"].map(lambda m: " ".join(map(str, m)))
     base = _prdc_part(scenario, x, seed)
     overall = {
-        "modes_captured": float(cov.modes_captured), "modes_held": float(cov.modes_held),
-        "modes": float(scenario.num_modes), "hq": cov.hq_fraction, "chance_hq": chance_hq(scenario),
+        "modes_captured": float(cov.modes_captured),
+        "modes_held": float(cov.modes_held),
+        "modes": float(scenario.num_modes),
+        "hq": cov.hq_fraction,
+        "chance_hq": chance_hq(scenario),
         "reverse_kl": cov.reverse_kl,
-    }  # fmt: skip
+    }
     notes = dict(base.notes)
     if not np.isfinite(cov.reverse_kl):
         notes["reverse_kl"] = "no generated sample is high quality"

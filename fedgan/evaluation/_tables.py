@@ -53,9 +53,12 @@ def train_on_real(scenario: Scenario) -> pd.DataFrame | None:
 def _tstr(scenario: Scenario, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
     assert scenario.tstr is not None
     fair = tstr_fairness(
-        train, test, target=scenario.tstr[0], positive=scenario.tstr[1],
+        train,
+        test,
+        target=scenario.tstr[0],
+        positive=scenario.tstr[1],
         sensitive=(scenario.group_attribute,),
-    )  # fmt: skip
+    )
     return fair.set_index("group")
 
 
@@ -91,21 +94,32 @@ def score_table(
         notes["dcr"] = "distance to closest record not computed: no rows are held out"
     else:
         dcr = distance_to_closest_record(scenario.x, x, scenario.holdout_x)
-        overall |= {"dcr_ratio": dcr.ratio, "dcr_copies": dcr.synthetic_copies,
-                    "dcr_holdout_copies": dcr.holdout_copies}  # fmt: skip
+        overall |= {
+            "dcr_ratio": dcr.ratio,
+            "dcr_copies": dcr.synthetic_copies,
+            "dcr_holdout_copies": dcr.holdout_copies,
+        }
     return table, overall, notes
 
 
 def _quality(
-    scenario: Scenario, train: pd.DataFrame, synthetic: pd.DataFrame, table: pd.DataFrame,
-    overall: dict[str, float], notes: dict[str, str], names: dict[int, str],
-) -> None:  # fmt: skip
+    scenario: Scenario,
+    train: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    table: pd.DataFrame,
+    overall: dict[str, float],
+    notes: dict[str, str],
+    names: dict[int, str],
+) -> None:
     enc = scenario.encoder
     try:
         q = table_quality(
-            train, synthetic, numeric=enc.numeric, categorical=[c for c, _ in enc.categories],
+            train,
+            synthetic,
+            numeric=enc.numeric,
+            categorical=[c for c, _ in enc.categories],
             by=scenario.group_attribute,
-        ).set_index("group")  # fmt: skip
+        ).set_index("group")
     except ImportError as err:
         notes["quality"] = f"SDMetrics quality not computed: {err}"
         return
@@ -118,9 +132,14 @@ def _quality(
 
 
 def _tstr_part(
-    scenario: Scenario, synthetic: pd.DataFrame, test: pd.DataFrame, table: pd.DataFrame,
-    overall: dict[str, float], notes: dict[str, str], names: dict[int, str],
-) -> None:  # fmt: skip
+    scenario: Scenario,
+    synthetic: pd.DataFrame,
+    test: pd.DataFrame,
+    table: pd.DataFrame,
+    overall: dict[str, float],
+    notes: dict[str, str],
+    names: dict[int, str],
+) -> None:
     ref = train_on_real(scenario)
     assert ref is not None and scenario.tstr is not None
     # the majority-class baseline: its accuracy is the test set's majority share

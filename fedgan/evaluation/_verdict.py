@@ -59,9 +59,11 @@ def _measure(last: pd.DataFrame) -> tuple[str, float, float, float]:
         real = first["overall_real_hq"] if "overall_real_hq" in last else _REAL_HQ_2D
         return "high-quality share", first["overall_hq"], first["overall_chance_hq"], real
     return (
-        "coverage of real rows", first["overall_coverage"],
-        first.get("overall_chance_coverage", float("nan")), first.get("overall_real_coverage", 1.0),
-    )  # fmt: skip
+        "coverage of real rows",
+        first["overall_coverage"],
+        first.get("overall_chance_coverage", float("nan")),
+        first.get("overall_real_coverage", 1.0),
+    )
 
 
 def _tstr_bar(first: pd.Series) -> tuple[bool, dict[str, Any], str]:
@@ -80,8 +82,10 @@ def _table_lines(first: pd.Series, facts: dict[str, Any]) -> list[str]:
     """Quality and privacy lines of a table run (stated, not part of "learned")."""
     out = []
     if pd.notna(first.get("overall_quality")):
-        q = {k: float(first[f"overall_{k}"]) for k in
-             ("quality", "quality_column_shapes", "quality_column_pair_trends")}  # fmt: skip
+        q = {
+            k: float(first[f"overall_{k}"])
+            for k in ("quality", "quality_column_shapes", "quality_column_pair_trends")
+        }
         facts |= q
         out.append(
             f"  SDMetrics quality {q['quality']:.3f} (column shapes "
@@ -130,9 +134,14 @@ def verdict(
     learned = bool(np.isfinite(value) and value >= bar)
     first = last.iloc[0]
     facts: dict[str, Any] = {
-        "round": int(table["round"].max()), "learned": learned, "measure": name, "value": value,
-        "chance": chance, "real": real, "bar": bar,
-    }  # fmt: skip
+        "round": int(table["round"].max()),
+        "learned": learned,
+        "measure": name,
+        "value": value,
+        "chance": chance,
+        "real": real,
+        "bar": bar,
+    }
     detail = [
         f"{name} {_pct(value)} (chance {_pct(chance)}, real data {_pct(real)}; "
         f"learned means at least {_pct(bar)})"
@@ -141,8 +150,13 @@ def verdict(
         fd, floor, noise = (float(first[f"overall_{k}"]) for k in ("fd", "fd_floor", "fd_noise"))
         fd_bar = floor + 0.5 * (noise - floor)
         learned = learned and bool(np.isfinite(fd) and fd <= fd_bar)
-        facts |= {"fd": fd, "fd_floor": floor, "fd_noise": noise, "fd_bar": fd_bar,
-                  "learned": learned}  # fmt: skip
+        facts |= {
+            "fd": fd,
+            "fd_floor": floor,
+            "fd_noise": noise,
+            "fd_bar": fd_bar,
+            "learned": learned,
+        }
         detail.append(
             f"Fréchet distance {fd:.2f} (real held-out {floor:.2f}, noise {noise:.2f}; "
             f"learned means at most {fd_bar:.2f})"

@@ -26,14 +26,9 @@ from fedgan.federation._designs import (
     SharedGenerator,
     design_for,
 )
+from fedgan.federation._inprocess import run_in_process
 from fedgan.federation._replies import Reply, RoundOutcome
-from fedgan.federation._run import (
-    FederatedRun,
-    RoundLine,
-    quality_met,
-    run_in_process,
-    sample_partitions,
-)
+from fedgan.federation._run import FederatedRun, RoundLine, quality_met, sample_partitions
 from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import check_split, client_data, make_models, round_seed
 from fedgan.federation._weights import client_weights, group_shares

@@ -60,9 +60,14 @@ def client_hello(
     """The handshake reply: who this client is and how many rows of each group it holds."""
     design = design_for(config.federation)
     _, data = client_data(
-        config, design, partition_id=partition_id, num_partitions=num_partitions,
-        device=torch.device("cpu"), pooled=pooled, data_path=data_path,
-    )  # fmt: skip
+        config,
+        design,
+        partition_id=partition_id,
+        num_partitions=num_partitions,
+        device=torch.device("cpu"),
+        pooled=pooled,
+        data_path=data_path,
+    )
     counts = data.group_counts()
     if partition_id == config.lie_at_handshake:  # chaos testing: a lying declaration
         counts = counts + _LIE
@@ -124,9 +129,14 @@ def client_round(
     design = design_for(config.federation)
     device = resolve_device(config.device)
     scenario, data = client_data(
-        config, design, partition_id=partition_id, num_partitions=num_partitions, device=device,
-        pooled=pooled, data_path=data_path,
-    )  # fmt: skip
+        config,
+        design,
+        partition_id=partition_id,
+        num_partitions=num_partitions,
+        device=device,
+        pooled=pooled,
+        data_path=data_path,
+    )
     generator, critic = make_models(config, scenario, design, num_partitions=1)
     design.load_download(
         download, generator, critic, partition_id=partition_id, num_groups=scenario.num_groups
@@ -134,10 +144,15 @@ def client_round(
     generator.to(device)
     critic.to(device)
     state = restore_state(
-        critic=critic, generator=generator, data=data, config=config.train,
-        privacy=config.privacy, design=design, saved=saved,
+        critic=critic,
+        generator=generator,
+        data=data,
+        config=config.train,
+        privacy=config.privacy,
+        design=design,
+        saved=saved,
         seed=round_seed(config.seed, 0, partition_id),
-    )  # fmt: skip
+    )
     counts = data.group_counts()
     critic_steps = config.critic_steps_this_round(server_round, last_round(saved))
     steps = critic_steps if config.dp == "critic" else config.private_steps_per_round()
@@ -145,15 +160,24 @@ def client_round(
         eps = epsilon_spent(state)
         log.warning(
             "client %d: round %d would take epsilon from %.3f to %.3f, past the budget %.3f; "
-            "not training", partition_id, server_round, eps, epsilon_spent(state, steps),
+            "not training",
+            partition_id,
+            server_round,
+            eps,
+            epsilon_spent(state, steps),
             config.privacy.epsilon_budget,
-        )  # fmt: skip
+        )
         metrics = report_metrics(
-            partition_id=partition_id, num_partitions=num_partitions, counts=counts,
+            partition_id=partition_id,
+            num_partitions=num_partitions,
+            counts=counts,
             status=ReplyStatus.STOPPED,
-            scalars={"privacy/epsilon": eps, "critic-steps": state.steps,
-                     "generator-steps": state.generator_steps},
-        )  # fmt: skip
+            scalars={
+                "privacy/epsilon": eps,
+                "critic-steps": state.steps,
+                "generator-steps": state.generator_steps,
+            },
+        )
         return ClientRoundResult(
             arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {})
         )
@@ -161,9 +185,13 @@ def client_round(
     if design.server_trains:  # the generator's steps happen on the server
         done = (server_round - 1) * config.generator_steps
         stats = train_critic(
-            generator, state, data, seed=seed, steps=critic_steps,
+            generator,
+            state,
+            data,
+            seed=seed,
+            steps=critic_steps,
             lr_factor=config.train.lr_factor(done, config.total_generator_steps),
-        )  # fmt: skip
+        )
     else:
         stats = train_local(
             generator, state, data, seed=seed, total_steps=config.total_generator_steps
@@ -172,11 +200,20 @@ def client_round(
         partition_id=partition_id,
         num_partitions=num_partitions,
         counts=counts,
-        stats={"wasserstein": stats.wasserstein, "grad-norm": stats.grad_norm, "gp": stats.gp,
-               "loss-weight": stats.group_weight},
-        scalars={"critic-steps": state.steps, "generator-steps": state.generator_steps,
-                 "loss-d": stats.loss_d, "loss-g": stats.loss_g, "privacy/epsilon": epsilon_spent(state)},
-    )  # fmt: skip
+        stats={
+            "wasserstein": stats.wasserstein,
+            "grad-norm": stats.grad_norm,
+            "gp": stats.gp,
+            "loss-weight": stats.group_weight,
+        },
+        scalars={
+            "critic-steps": state.steps,
+            "generator-steps": state.generator_steps,
+            "loss-d": stats.loss_d,
+            "loss-g": stats.loss_g,
+            "privacy/epsilon": epsilon_spent(state),
+        },
+    )
     if faulty:  # chaos testing: a faulty reply, and the client keeps its old state
         arrays, metrics = _corrupt(config.fail_mode, design.upload(generator, critic), metrics)
         return ClientRoundResult(arrays=arrays, metrics=metrics, state=dict(saved or {}))

@@ -114,19 +114,25 @@ def _attach_privacy(
     if settings.mode == "critic":
         n = int(data.x.shape[0])
         state.private = make_private_critic(
-            critic=state.critic, optimizer=state.critic_optimizer, sample_size=n,
-            batch_size=min(batch_size, n), max_grad_norm=settings.max_grad_norm,
+            critic=state.critic,
+            optimizer=state.critic_optimizer,
+            sample_size=n,
+            batch_size=min(batch_size, n),
+            max_grad_norm=settings.max_grad_norm,
             noise_multiplier=None if settings.target_epsilon > 0 else settings.noise_multiplier,
-            target_epsilon=settings.target_epsilon or None, delta=settings.delta,
+            target_epsilon=settings.target_epsilon or None,
+            delta=settings.delta,
             planned_steps=settings.planned_steps,
-        )  # fmt: skip
+        )
         state.critic_optimizer = state.private.optimizer
     elif settings.mode == "generator-gradient":
         rng = torch.Generator(device=data.x.device).manual_seed(seed)
         state.generator_privacy = GeneratorGradientPrivacy(
-            noise_multiplier=settings.noise_multiplier, max_grad_norm=settings.max_grad_norm,
-            delta=settings.delta, rng=rng,
-        )  # fmt: skip
+            noise_multiplier=settings.noise_multiplier,
+            max_grad_norm=settings.max_grad_norm,
+            delta=settings.delta,
+            rng=rng,
+        )
 
 
 def epsilon_spent(state: LocalState, extra_steps: int = 0) -> float:

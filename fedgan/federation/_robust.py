@@ -13,15 +13,14 @@ hold one reply, is still measured against sound ones. ``trimmed-mean`` and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, get_args
 
 import numpy as np
 import torch
 
+from fedgan.choices import AGGREGATION_RULES, AggregationRule
+
 __all__ = ["AGGREGATION_RULES", "AggregationRule", "combine", "outlying_updates"]
 
-AggregationRule = Literal["mean", "trimmed-mean", "median"]
-AGGREGATION_RULES: tuple[AggregationRule, ...] = get_args(AggregationRule)
 TRIM = 0.2  # share cut from each end by trimmed-mean
 
 

@@ -1,9 +1,9 @@
 """One federated run, Flower-free: the server's models, its aggregator and its evaluator.
 
 :class:`FederatedRun` is what both the Flower ServerApp and :func:`run_in_process`
-drive round by round; :func:`run_in_process` also runs every client itself, one after
-another, with the same client code the Flower ClientApp calls. The same seed gives the
-same files whichever drives it.
+drive round by round (:func:`~fedgan.federation.run_in_process` runs every client itself,
+one after another, with the same client code the Flower ClientApp calls). The same seed
+gives the same files whichever drives it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,6 @@ from fedgan.federation._checkpoint import (
     save_server,
     tables_to_text,
 )
-from fedgan.federation._client import client_hello, client_round
 from fedgan.federation._designs import FederationDesign, design_for
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
@@ -39,7 +38,7 @@ from fedgan.protocol import read_report
 from fedgan.results import RunFiles, run_settings, samples_frame
 from fedgan.training import resolve_device
 
-__all__ = ["FederatedRun", "RoundLine", "run_in_process", "sample_partitions"]
+__all__ = ["FederatedRun", "RoundLine", "quality_met", "sample_partitions"]
 
 log = logging.getLogger("fedgan")
 
@@ -113,9 +112,14 @@ class FederatedRun:
         device = resolve_device(config.device)
         generator.to(device)
         aggregator = Aggregator(
-            config, design, scenario, generator, critic,
-            declared={r.partition_id: r.counts for r in reports}, num_partitions=k,
-        )  # fmt: skip
+            config,
+            design,
+            scenario,
+            generator,
+            critic,
+            declared={r.partition_id: r.counts for r in reports},
+            num_partitions=k,
+        )
         aggregator.asked_share()  # a target-share of the wrong length stops the run here
         evaluator = Evaluator(
             scenario, samples=config.eval_samples, seed=config.seed, device=device
@@ -155,10 +159,11 @@ class FederatedRun:
         if not (force or last or server_round % self.config.eval_every == 0):
             return {}
         metrics = self.evaluator.evaluate(
-            server_round, self.aggregator.released,
+            server_round,
+            self.aggregator.released,
             source_probs=self.aggregator.sampling_probs(),
             target_share=self.aggregator.learned_share(),
-        )  # fmt: skip
+        )
         if self.config.tensorboard:
             if self.board is None:  # beside the checkpoint while the run goes; moved in at the end
                 self.board = MetricBoard(checkpoint_dir(self.config) / "tensorboard")
@@ -173,15 +178,24 @@ class FederatedRun:
         outcome = self.aggregator.aggregate(server_round, replies)
         metrics = self.evaluate(server_round)
         (w, c, e), agg = self._logged, self.aggregator
-        append_round_log(self.config, server_round, {
-            "weights": agg.weight_log[w:], "clients": agg.client_log[c:],
-            "evaluation": self.evaluator.rows[e:],
-        })  # fmt: skip
+        append_round_log(
+            self.config,
+            server_round,
+            {
+                "weights": agg.weight_log[w:],
+                "clients": agg.client_log[c:],
+                "evaluation": self.evaluator.rows[e:],
+            },
+        )
         self._logged = self._log_lengths()
-        save_server(self.config, server_round, {
-            "aggregator": self.aggregator.state(),
-            "evaluator": tables_to_text(self.evaluator.state()),
-        })  # fmt: skip
+        save_server(
+            self.config,
+            server_round,
+            {
+                "aggregator": self.aggregator.state(),
+                "evaluator": tables_to_text(self.evaluator.state()),
+            },
+        )
         line = RoundLine(server_round, outcome, metrics, time.perf_counter() - self.started)
         self.lines.append(line)
         if metrics:
@@ -282,78 +296,16 @@ class FederatedRun:
         if probs is None:
             return {}
         g = self.scenario.num_groups
-        table = pd.DataFrame({
-            "source": np.arange(len(probs)), "partition_id": np.arange(len(probs)) // g,
-            "group": np.arange(len(probs)) % g,
-            "group_name": [self.scenario.group_names[i % g] for i in range(len(probs))],
-            "probability": probs,
-        })  # fmt: skip
+        table = pd.DataFrame(
+            {
+                "source": np.arange(len(probs)),
+                "partition_id": np.arange(len(probs)) // g,
+                "group": np.arange(len(probs)) % g,
+                "group_name": [self.scenario.group_names[i % g] for i in range(len(probs))],
+                "probability": probs,
+            }
+        )
         return {"sources.csv": table.to_csv(index=False, lineterminator="\n")}
-
-
-def run_in_process(
-    config: RunConfig,
-    *,
-    num_partitions: int | None = None,
-    pooled: bool = False,
-    on_round: Callable[[FederatedRun, RoundLine], None] | None = None,
-) -> FederatedRun:
-    """Run a whole federation in this process, clients one after another.
-
-    Parameters
-    ----------
-    config : RunConfig
-        The run.
-    num_partitions : int, optional
-        Clients (default ``num-partitions``, else the scenario's).
-    pooled : bool
-        One client holding every row (the centralised reference).
-    on_round : callable, optional
-        Called after each round (progress display).
-
-    Returns
-    -------
-    FederatedRun
-        Finished; write it with :func:`fedgan.results.write_run`.
-    """
-    k = (
-        1
-        if pooled
-        else (num_partitions or config.num_partitions or config.scenario_spec().num_partitions)
-    )
-    hellos = [
-        client_hello(config, partition_id=p, num_partitions=k, pooled=pooled) for p in range(k)
-    ]
-    run = FederatedRun.build(config, hellos=hellos)
-    first = run.begin()
-    states: dict[int, dict[str, np.ndarray] | None] = dict.fromkeys(range(k))
-    for rnd in range(first, config.num_server_rounds + 1):
-        download = run.aggregator.download()
-        replies = []
-        for pid in sample_partitions(config, rnd, list(range(k))):
-            try:
-                res = client_round(
-                    config, partition_id=pid, num_partitions=k, server_round=rnd, download=download,
-                    saved=states[pid], pooled=pooled, resumed_from=run.resumed_from,
-                )  # fmt: skip
-            except Exception as err:  # a failed client is left out of the round, as in Flower
-                replies.append(
-                    Reply(
-                        partition_id=pid,
-                        arrays={},
-                        metrics={},
-                        error=f"{type(err).__name__}: {err}",
-                    )
-                )
-                continue
-            states[pid] = res.state
-            replies.append(Reply(partition_id=pid, arrays=res.arrays, metrics=res.metrics))
-        line = run.finish_round(rnd, replies)
-        if on_round is not None:
-            on_round(run, line)
-        if run.should_stop:
-            break
-    return run
 
 
 def quality_met(metrics: Mapping[str, float], *, target_hq: float) -> bool:

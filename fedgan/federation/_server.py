@@ -83,9 +83,11 @@ class Aggregator:
             log.warning(
                 "partition %d declared %s rows per group, over declared-rows-cap=%g x the "
                 "median client's total: counted as %s",
-                pid, self.handshake[pid].tolist(), config.declared_rows_cap,
+                pid,
+                self.handshake[pid].tolist(),
+                config.declared_rows_cap,
                 self.declared[pid].tolist(),
-            )  # fmt: skip
+            )
         self.trained: set[int] = set()
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
@@ -189,9 +191,11 @@ class Aggregator:
             self.declared[r.partition_id] = follow_reports(self.declared[r.partition_id], r.counts)
         counts = np.stack([self.declared[r.partition_id] for r, _ in ok])
         w = client_weights(
-            counts, scheme=self.config.aggregation, beta=self.config.beta,
+            counts,
+            scheme=self.config.aggregation,
+            beta=self.config.beta,
             target_share=self.config.target_shares(),
-        )  # fmt: skip
+        )
         self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round)
         if self.average is not None:
             self.average.update(self.generator, server_round)
@@ -202,10 +206,14 @@ class Aggregator:
         self.last_learned = self.design.learned_share(w, loss_weights, self.asked_share())
         for r, wk, row in zip((r for r, _ in ok), w, counts):
             self.weight_log.append(
-                {"round": server_round, "partition_id": r.partition_id, "weight": float(wk),
-                 "num_examples": float(row.sum())}
+                {
+                    "round": server_round,
+                    "partition_id": r.partition_id,
+                    "weight": float(wk),
+                    "num_examples": float(row.sum()),
+                }
                 | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
-            )  # fmt: skip
+            )
         return outcome
 
     def _status(self, reply: Reply) -> tuple[ClientReport | None, str, str]:
@@ -213,9 +221,12 @@ class Aggregator:
         if reply.error:
             return None, "failed", reply.error
         report, reason = check_reply(
-            reply, num_groups=self.num_groups, num_partitions=self.num_partitions,
-            handshake=self.handshake, shapes=self._shapes,
-        )  # fmt: skip
+            reply,
+            num_groups=self.num_groups,
+            num_partitions=self.num_partitions,
+            handshake=self.handshake,
+            shapes=self._shapes,
+        )
         if report is None or reason:
             return report, "rejected", reason
         if report.status is ReplyStatus.STOPPED:
@@ -266,27 +277,35 @@ class Aggregator:
         feedback = [critic_feedback(r, self.critic, self.num_groups) for r in replies]
         rule = self.config.aggregation_rule
         self.trainer.train(
-            feedback, w, steps=self.config.generator_steps,
+            feedback,
+            w,
+            steps=self.config.generator_steps,
             seed=round_seed(self.config.seed, server_round, self.num_partitions),
             combine=None if rule == "mean" else (lambda grads, wk: combine(grads, wk, rule)),
-        )  # fmt: skip
+        )
 
     # -- checkpoints -----------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """What a resumed run needs: models, who trained, the logs (tensors and text only)."""
         return {
-            "generator": {k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()},
+            "generator": {
+                k: v.detach().cpu().clone() for k, v in self.generator.state_dict().items()
+            },
             "generator_optimizer": {} if self.trainer is None else self.trainer.state(),
             "generator_average": {} if self.average is None else self.average.state(),
             "critic": {k: v.detach().cpu().clone() for k, v in self.critic.state_dict().items()},
             "trained": sorted(self.trained),
             # Fixed-size bookkeeping only: the growing logs go to the appended round log.
-            "logs": tables_to_text({
-                "last_learned": None if self.last_learned is None else self.last_learned.tolist(),
-                "accepted_norms": self.accepted_norms.tolist(),
-                "declared": {str(k): v.tolist() for k, v in self.declared.items()},
-            }),
-        }  # fmt: skip
+            "logs": tables_to_text(
+                {
+                    "last_learned": None
+                    if self.last_learned is None
+                    else self.last_learned.tolist(),
+                    "accepted_norms": self.accepted_norms.tolist(),
+                    "declared": {str(k): v.tolist() for k, v in self.declared.items()},
+                }
+            ),
+        }
 
     def restore(
         self,

@@ -34,14 +34,17 @@ def make_models(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         generator, critic = build_models(
-            tuple(shape), kind=config.model, num_labels=scenario.num_labels,
+            tuple(shape),
+            kind=config.model,
+            num_labels=scenario.num_labels,
             critic_labels=design.critic_label_count(scenario),
             num_sources=design.num_sources(scenario.num_groups, num_partitions),
             source_layers=config.source_layers if design.owns_layers else 0,
-            latent_dim=config.latent_dim, hidden=config.hidden,
+            latent_dim=config.latent_dim,
+            hidden=config.hidden,
             generator_activation=config.generator_activation,
             source_conditioning=config.source_conditioning if design.per_source else "concat",
-        )  # fmt: skip
+        )
     shift, scale = (
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
     )
@@ -133,9 +136,13 @@ def as_client_data(
     groups = torch.from_numpy(np.asarray(group, dtype=np.int64))
     labels = None if label is None else torch.from_numpy(np.asarray(label, dtype=np.int64))
     return ClientData(
-        xt, groups, labels, scenario.num_groups, sources=design.sources(groups),
+        xt,
+        groups,
+        labels,
+        scenario.num_groups,
+        sources=design.sources(groups),
         critic_labels=design.critic_labels(labels, groups),
-    )  # fmt: skip
+    )
 
 
 def client_data(

@@ -77,15 +77,27 @@ def disaggregate(
         lo = mf.by_group_ci[0] if n_boot else None
         hi = mf.by_group_ci[-1] if n_boot else None
         for grp, value in mf.by_group.items():
-            rows.append({"metric": name, "group": str(grp), "value": float(value),
-                         "ci_low": float(lo[grp]) if lo is not None else np.nan,
-                         "ci_high": float(hi[grp]) if hi is not None else np.nan})  # fmt: skip
+            rows.append(
+                {
+                    "metric": name,
+                    "group": str(grp),
+                    "value": float(value),
+                    "ci_low": float(lo[grp]) if lo is not None else np.nan,
+                    "ci_high": float(hi[grp]) if hi is not None else np.nan,
+                }
+            )
         for summary in ("difference", "ratio"):
             value = float(getattr(mf, summary)())
             bounds: Any = getattr(mf, f"{summary}_ci")() if n_boot else None
-            rows.append({"metric": name, "group": summary, "value": value,
-                         "ci_low": float(bounds[0]) if bounds is not None else np.nan,
-                         "ci_high": float(bounds[-1]) if bounds is not None else np.nan})  # fmt: skip
+            rows.append(
+                {
+                    "metric": name,
+                    "group": summary,
+                    "value": value,
+                    "ci_low": float(bounds[0]) if bounds is not None else np.nan,
+                    "ci_high": float(bounds[-1]) if bounds is not None else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -138,11 +150,17 @@ def tstr_fairness(
     rows = []
     for col in sensitive:
         sf = test[col].astype(str)
-        mf = MetricFrame(metrics=_score_metrics(), y_true=y_true, y_pred=score, sensitive_features=sf)
+        mf = MetricFrame(
+            metrics=_score_metrics(), y_true=y_true, y_pred=score, sensitive_features=sf
+        )
         common = {
-            "dp_difference": float(demographic_parity_difference(y_true, y_pred, sensitive_features=sf)),
-            "eo_difference": float(equalized_odds_difference(y_true, y_pred, sensitive_features=sf)),
-        }  # fmt: skip
+            "dp_difference": float(
+                demographic_parity_difference(y_true, y_pred, sensitive_features=sf)
+            ),
+            "eo_difference": float(
+                equalized_odds_difference(y_true, y_pred, sensitive_features=sf)
+            ),
+        }
         for grp, r in mf.by_group.iterrows():
             rows.append({"sensitive": col, "group": str(grp), **r.to_dict(), **common})
         rows.append({"sensitive": col, "group": "overall", **mf.overall.to_dict(), **common})
@@ -200,4 +218,3 @@ def _score_metrics() -> dict[str, Any]:
         "auc": _both_classes(roc_auc_score),
         "selection_rate": _thresholded(_selection_rate),
     }
-

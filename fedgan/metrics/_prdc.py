@@ -106,16 +106,25 @@ def prdc(
         fk = nearest_real_group == g
         # With no generated row nearest to a group, its recall (judged with generated
         # rows' radii) and precision say nothing: NaN, not a flattering number.
-        rows.append({
-            "group": int(g), "count": int(mine.sum()), "fake_count": int(fk.sum()),
-            "recall": float(real_recalled[mine].mean()) if fk.any() else float("nan"),
-            # A group with at most k rows has k-NN balls that must reach other groups'
-            # rows, so any nearby generated row "covers" it: NaN, not a flattering 100%.
-            "coverage": float(covered[mine].mean()) if mine.sum() > k_dc else float("nan"),
-            "precision": float(fake_precise[fk].mean()) if fk.any() else float("nan"),
-            "fake_share": float(fk.mean()), "real_share": float(mine.mean()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "group": int(g),
+                "count": int(mine.sum()),
+                "fake_count": int(fk.sum()),
+                "recall": float(real_recalled[mine].mean()) if fk.any() else float("nan"),
+                # A group with at most k rows has k-NN balls that must reach other groups'
+                # rows, so any nearby generated row "covers" it: NaN, not a flattering 100%.
+                "coverage": float(covered[mine].mean()) if mine.sum() > k_dc else float("nan"),
+                "precision": float(fake_precise[fk].mean()) if fk.any() else float("nan"),
+                "fake_share": float(fk.mean()),
+                "real_share": float(mine.mean()),
+            }
+        )
     return PRDC(
-        precision=float(fake_precise.mean()), recall=float(real_recalled.mean()), density=density,
-        coverage=float(covered.mean()), real_covered=covered, per_group=pd.DataFrame(rows).set_index("group"),
-    )  # fmt: skip
+        precision=float(fake_precise.mean()),
+        recall=float(real_recalled.mean()),
+        density=density,
+        coverage=float(covered.mean()),
+        real_covered=covered,
+        per_group=pd.DataFrame(rows).set_index("group"),
+    )

@@ -83,9 +83,15 @@ def per_sample_critic_grads(
     if labels is not None:
         labels = check_index("labels", labels, real.shape[0])
     return _per_sample_grads(
-        critic, real, fake, coef=row_coefficients(real, groups, lambda_gp, weights),
-        labels=labels, target=check_positive("target", target), eps=eps, rng=rng,
-    )  # fmt: skip
+        critic,
+        real,
+        fake,
+        coef=row_coefficients(real, groups, lambda_gp, weights),
+        labels=labels,
+        target=check_positive("target", target),
+        eps=eps,
+        rng=rng,
+    )
 
 
 def row_coefficients(
@@ -161,9 +167,15 @@ def _vmap_grads(
         return functional_call(critic, (p, buffers), args).reshape(())
 
     def row_loss(
-        p: dict[str, Tensor], r: Tensor, f: Tensor, e: Tensor,
-        cr: Tensor, cf: Tensor, cp: Tensor, y: Tensor | None,
-    ) -> Tensor:  # fmt: skip
+        p: dict[str, Tensor],
+        r: Tensor,
+        f: Tensor,
+        e: Tensor,
+        cr: Tensor,
+        cf: Tensor,
+        cp: Tensor,
+        y: Tensor | None,
+    ) -> Tensor:
         x_hat = e * r + (1 - e) * f
         gx = grad(score, argnums=1)(p, x_hat, y)
         norm = torch.linalg.vector_norm(gx)

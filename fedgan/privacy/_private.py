@@ -76,9 +76,16 @@ class PrivateCritic:
             }
         else:
             grads = _per_sample_grads(
-                self.critic, real, fake, coef=row_coefficients(real, groups, lambda_gp, weights),
-                labels=labels, target=target, eps=eps, rng=rng, out=self._buffers,
-            )  # fmt: skip
+                self.critic,
+                real,
+                fake,
+                coef=row_coefficients(real, groups, lambda_gp, weights),
+                labels=labels,
+                target=target,
+                eps=eps,
+                rng=rng,
+                out=self._buffers,
+            )
         named = dict(self.critic.named_parameters())
         for name, g in grads.items():
             named[name].grad_sample = g  # type: ignore[attr-defined]
@@ -180,10 +187,20 @@ def make_private_critic(
             )
     module = GradSampleModuleNoOp(critic, batch_first=True, loss_reduction="mean")
     dp_opt = DPOptimizer(
-        optimizer, noise_multiplier=sigma, max_grad_norm=max_grad_norm,
-        expected_batch_size=batch_size, loss_reduction="mean", generator=noise_generator,
-    )  # fmt: skip
+        optimizer,
+        noise_multiplier=sigma,
+        max_grad_norm=max_grad_norm,
+        expected_batch_size=batch_size,
+        loss_reduction="mean",
+        generator=noise_generator,
+    )
     return PrivateCritic(
-        critic=critic, module=module, optimizer=dp_opt, sample_rate=q, expected_batch_size=batch_size,
-        noise_multiplier=sigma, max_grad_norm=max_grad_norm, delta=delta,
-    )  # fmt: skip
+        critic=critic,
+        module=module,
+        optimizer=dp_opt,
+        sample_rate=q,
+        expected_batch_size=batch_size,
+        noise_multiplier=sigma,
+        max_grad_norm=max_grad_norm,
+        delta=delta,
+    )

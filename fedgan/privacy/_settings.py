@@ -47,9 +47,11 @@ class PrivacySettings:
         if self.mode not in DP_MODES:
             raise FieldError("dp", one_of(self.mode, DP_MODES))
         for name, low, strict in (
-            ("noise_multiplier", 0.0, False), ("target_epsilon", 0.0, False),
-            ("max_grad_norm", 0.0, True), ("epsilon_budget", 0.0, False),
-        ):  # fmt: skip
+            ("noise_multiplier", 0.0, False),
+            ("target_epsilon", 0.0, False),
+            ("max_grad_norm", 0.0, True),
+            ("epsilon_budget", 0.0, False),
+        ):
             v = getattr(self, name)
             if not math.isfinite(v) or v < low or (strict and v == low):
                 raise FieldError(

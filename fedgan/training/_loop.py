@@ -43,9 +43,13 @@ def critic_step(
     weights = state.reweighter.weights.to(batch.x.device)
     if state.private is not None:
         rw = row_weights(
-            batch.groups, num_groups=num_groups, group_weights=weights, paired=paired,
-            lambdas=lambdas, balance=config.gp_balance,
-        )  # fmt: skip
+            batch.groups,
+            num_groups=num_groups,
+            group_weights=weights,
+            paired=paired,
+            lambdas=lambdas,
+            balance=config.gp_balance,
+        )
         state.private.step(
             batch.x, fake, labels=batch.critic_labels, weights=rw, target=config.gp_target, rng=rng
         )
@@ -61,9 +65,17 @@ def critic_step(
             lambdas, target=config.gp_target, balance=config.gp_balance, fraction=config.gp_fraction
         )
     out = critic_objective(
-        state.critic, batch.x, fake, batch.groups, labels=batch.critic_labels,
-        num_groups=num_groups, group_weights=weights, paired=paired, penalty=penalty, rng=rng,
-    )  # fmt: skip
+        state.critic,
+        batch.x,
+        fake,
+        batch.groups,
+        labels=batch.critic_labels,
+        num_groups=num_groups,
+        group_weights=weights,
+        paired=paired,
+        penalty=penalty,
+        rng=rng,
+    )
     state.critic_optimizer.zero_grad(set_to_none=True)
     out.loss.backward()
     state.critic_optimizer.step()
@@ -88,9 +100,14 @@ def generator_step(
     if state.generator_privacy is not None:  # GS-WGAN: sanitise what reaches G
         fake.register_hook(state.generator_privacy.hook())
     loss = generator_objective(
-        state.critic, fake, batch.groups, labels=batch.critic_labels, num_groups=num_groups,
-        group_weights=state.reweighter.weights.to(batch.x.device), paired=paired,
-    )  # fmt: skip
+        state.critic,
+        fake,
+        batch.groups,
+        labels=batch.critic_labels,
+        num_groups=num_groups,
+        group_weights=state.reweighter.weights.to(batch.x.device),
+        paired=paired,
+    )
     state.generator_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.generator_optimizer.step()
@@ -203,9 +220,12 @@ class _CriticUpdates:
         config = state.config
         self.generator, self.state, self.data, self.rng = generator, state, data, rng
         self.sampler = BatchSampler(
-            data, batch_size=config.batch_size, sampling=config.batch_sampling, rng=rng,
+            data,
+            batch_size=config.batch_size,
+            sampling=config.batch_sampling,
+            rng=rng,
             poisson_rate=None if state.private is None else state.private.sample_rate,
-        )  # fmt: skip
+        )
         lambdas = config.lambdas(data.num_groups, data.x.device) if config.penalised else None
         if state.private is not None and lambdas is not None:
             lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty
@@ -224,7 +244,12 @@ class _CriticUpdates:
                 fake = self.generator(z, batch.labels, batch.sources)
             lazy_on = state.private is not None or state.steps % config.gp_every == 0
             out = critic_step(
-                state, batch, fake, num_groups=data.num_groups, paired=data.paired,
-                lambdas=self.lambdas if lazy_on else None, rng=self.rng,
-            )  # fmt: skip
+                state,
+                batch,
+                fake,
+                num_groups=data.num_groups,
+                paired=data.paired,
+                lambdas=self.lambdas if lazy_on else None,
+                rng=self.rng,
+            )
             self.stats.critic(out)

@@ -144,9 +144,14 @@ class ServerGenerator:
         z = torch.randn(len(sources), self.generator.latent_dim, device=device, generator=rng)
         fake = self.generator(z, None, sources)
         return generator_objective(
-            fb.critic, fake, groups, labels=groups, num_groups=len(fb.group_weights),
-            group_weights=fb.group_weights.to(device), paired=True,
-        )  # fmt: skip
+            fb.critic,
+            fake,
+            groups,
+            labels=groups,
+            num_groups=len(fb.group_weights),
+            group_weights=fb.group_weights.to(device),
+            paired=True,
+        )
 
     @staticmethod
     def _robust_backward(

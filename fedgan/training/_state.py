@@ -81,9 +81,13 @@ class ClientData:
             return None if t is None else t.to(device)
 
         return ClientData(
-            self.x.to(device), self.groups.to(device), mv(self.labels), self.num_groups,
-            sources=mv(self.sources), critic_labels=mv(self.critic_labels),
-        )  # fmt: skip
+            self.x.to(device),
+            self.groups.to(device),
+            mv(self.labels),
+            self.num_groups,
+            sources=mv(self.sources),
+            critic_labels=mv(self.critic_labels),
+        )
 
     def group_counts(self) -> np.ndarray:
         """Rows per group, ``[num_groups]``."""

@@ -62,8 +62,14 @@ def main(argv: list[str] | None = None) -> None:
             loss.backward()
             opt.step()
 
-        private = make_private_critic(critic=dp_critic, optimizer=torch.optim.Adam(dp_critic.parameters(), lr=1e-4),
-                                      sample_size=100 * batch, batch_size=batch, max_grad_norm=1.0, noise_multiplier=1.0)  # fmt: skip
+        private = make_private_critic(
+            critic=dp_critic,
+            optimizer=torch.optim.Adam(dp_critic.parameters(), lr=1e-4),
+            sample_size=100 * batch,
+            batch_size=batch,
+            max_grad_norm=1.0,
+            noise_multiplier=1.0,
+        )
 
         def private_step(
             private: PrivateCritic = private, real: torch.Tensor = real, fake: torch.Tensor = fake

@@ -40,8 +40,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, nargs="+", default=[5, 10, 100, 1000])
     args = ap.parse_args(argv)
     scenario = load_scenario(args.scenario)
-    print("| design | clients | generator parameters | critic parameters "
-          "| bytes to a client per round | bytes from a client per round |")  # fmt: skip
+    print(
+        "| design | clients | generator parameters | critic parameters "
+        "| bytes to a client per round | bytes from a client per round |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for name, design in DESIGNS.items():
         config = RunConfig(federation=name, scenario=args.scenario)
@@ -51,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
         for k in args.clients:
             gen, critic = make_models(config, scenario, design, num_partitions=k)
             down = _bytes(design.download(gen, critic))
-            print(f"| {name} | {k:,} | {_params(gen):,} | {_params(critic):,} "
-                  f"| {down:,} | {up:,} |")  # fmt: skip
+            print(
+                f"| {name} | {k:,} | {_params(gen):,} | {_params(critic):,} | {down:,} | {up:,} |"
+            )
 
 
 if __name__ == "__main__":

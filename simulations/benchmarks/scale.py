@@ -61,10 +61,17 @@ def main(argv: list[str] | None = None) -> None:
     for k in args.clients:
         work = Path(tempfile.mkdtemp(prefix=f"fedgan-scale-{k}-"))
         out = work / "out"
-        settings = {"scenario": "ring8-1000", "num-partitions": k, "fraction-train": args.sampled / k,
-                    "min-nodes": min(k, args.sampled), "num-server-rounds": args.rounds,
-                    "generator-steps": args.generator_steps, "source-layers": args.source_layers,
-                    "eval-samples": 1000, "output-dir": str(out)}  # fmt: skip
+        settings = {
+            "scenario": "ring8-1000",
+            "num-partitions": k,
+            "fraction-train": args.sampled / k,
+            "min-nodes": min(k, args.sampled),
+            "num-server-rounds": args.rounds,
+            "generator-steps": args.generator_steps,
+            "source-layers": args.source_layers,
+            "eval-samples": 1000,
+            "output-dir": str(out),
+        }
         if k != 1000:
             settings["minority-partitions"] = max(1, k // 100)
         monitor = _PeakMemory(str(work / "flwr"))
@@ -80,13 +87,17 @@ def main(argv: list[str] | None = None) -> None:
             rows.append({"clients": k, "status": f"failed (exit {rc}); log in {work / 'flwr'}"})
             continue
         timing = pd.read_csv(out / "timing.csv")["seconds"].to_numpy()
-        rows.append({
-            "clients": k, "sampled per round": args.sampled, "rounds": args.rounds,
-            "start-up + handshake s": round(wall - timing[-1], 1),
-            "mean round s": round(float(timing[-1] / len(timing)), 2),
-            "peak RSS, all processes (MB)": round(monitor.peak),
-            "status": "completed",
-        })  # fmt: skip
+        rows.append(
+            {
+                "clients": k,
+                "sampled per round": args.sampled,
+                "rounds": args.rounds,
+                "start-up + handshake s": round(wall - timing[-1], 1),
+                "mean round s": round(float(timing[-1] / len(timing)), 2),
+                "peak RSS, all processes (MB)": round(monitor.peak),
+                "status": "completed",
+            }
+        )
         print(rows[-1], flush=True)
     print(pd.DataFrame(rows).to_markdown(index=False))
 

@@ -37,8 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.supernodes < 1:
         ap.error(f"--supernodes must be >= 1, got {args.supernodes}")
-    values = {"num-server-rounds": args.rounds, "min-nodes": args.supernodes,
-              "output-dir": str(args.out.resolve())} | parse_run_config(args.run_config)  # fmt: skip
+    values = {
+        "num-server-rounds": args.rounds,
+        "min-nodes": args.supernodes,
+        "output-dir": str(args.out.resolve()),
+    } | parse_run_config(args.run_config)
     config = RunConfig.from_mapping(values)  # refused here, before any process starts
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="fedgan-deploy-"))
     scenario, parts = load_split(config.scenario_spec(args.supernodes), config.scenario)
@@ -48,8 +51,14 @@ def main(argv: list[str] | None = None) -> None:
         for k in range(args.supernodes):
             dep.register(f"supernode-{k}")
             rows = write_owner_file(workdir / "data" / f"supernode-{k}.csv", scenario, parts[k])
-            dep.start_supernode(f"supernode-{k}", node_config={
-                "partition-id": k, "num-partitions": args.supernodes, "data-path": str(rows)})  # fmt: skip
+            dep.start_supernode(
+                f"supernode-{k}",
+                node_config={
+                    "partition-id": k,
+                    "num-partitions": args.supernodes,
+                    "data-path": str(rows),
+                },
+            )
             print(f"{PREFIX} SuperNode {k} registered and started, reading {rows}")
         status = dep.run(values)
     print(f"{PREFIX} run status: {status}; logs in {workdir / 'logs'}")

@@ -43,14 +43,20 @@ def make_ca(folder: Path, name: str = "fedgan throw-away CA") -> tuple[Path, Pat
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + _DAY)
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _DAY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    return (_write(folder / "ca.key", _pem_key(key), private=True),
-            _write(folder / "ca.crt", cert.public_bytes(serialization.Encoding.PEM)))  # fmt: skip
+    )
+    return (
+        _write(folder / "ca.key", _pem_key(key), private=True),
+        _write(folder / "ca.crt", cert.public_bytes(serialization.Encoding.PEM)),
+    )
 
 
 def make_server_certificate(folder: Path, ca_key: Path, ca_cert: Path) -> tuple[Path, Path]:
@@ -63,14 +69,19 @@ def make_server_certificate(folder: Path, ca_key: Path, ca_cert: Path) -> tuple[
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + _DAY)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _DAY)
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_private, hashes.SHA256())  # type: ignore[arg-type]
-    )  # fmt: skip
-    return (_write(folder / "server.key", _pem_key(key), private=True),
-            _write(folder / "server.pem", cert.public_bytes(serialization.Encoding.PEM)))  # fmt: skip
+    )
+    return (
+        _write(folder / "server.key", _pem_key(key), private=True),
+        _write(folder / "server.pem", cert.public_bytes(serialization.Encoding.PEM)),
+    )
 
 
 def make_node_keys(folder: Path, name: str) -> tuple[Path, Path]:

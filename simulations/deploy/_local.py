@@ -88,8 +88,14 @@ class LocalDeployment:
         log = (self.logs / f"{name}.log").open("wb")
         log.write(("$ " + shlex.join(cmd) + "\n").encode())
         log.flush()
-        proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.processes[name] = proc
         return proc
 
@@ -113,12 +119,25 @@ class LocalDeployment:
 
     def start_superlink(self) -> None:
         """``flower-superlink`` with TLS and node authentication on a fresh loopback port."""
-        cmd = [_bin("flower-superlink"), "--database", str(self.workdir / "superlink.db"),
-               "--host", "127.0.0.1", "--port", str(self.port),
-               "--disable-runtime-dependency-installation"]  # fmt: skip
+        cmd = [
+            _bin("flower-superlink"),
+            "--database",
+            str(self.workdir / "superlink.db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--disable-runtime-dependency-installation",
+        ]
         if self.tls:
-            cmd += ["--ssl-ca-certfile", str(self.ca_cert), "--ssl-certfile", str(self.server_cert),
-                    "--ssl-keyfile", str(self.server_key)]  # fmt: skip
+            cmd += [
+                "--ssl-ca-certfile",
+                str(self.ca_cert),
+                "--ssl-certfile",
+                str(self.server_cert),
+                "--ssl-keyfile",
+                str(self.server_key),
+            ]
         else:
             cmd += ["--insecure"]
         if self.auth:
@@ -136,8 +155,14 @@ class LocalDeployment:
     def register(self, name: str) -> str:
         """Register a SuperNode's public key with the SuperLink; return Flower's answer."""
         _, public = self.node_keys(name)
-        out = subprocess.run([_bin("flwr"), "supernode", "register", str(public), CONNECTION],
-                             env=self.env, cwd=self.workdir, capture_output=True, text=True, timeout=120)  # fmt: skip
+        out = subprocess.run(
+            [_bin("flwr"), "supernode", "register", str(public), CONNECTION],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if out.returncode != 0:
             raise RuntimeError(
                 f"flwr supernode register {public.name} failed:\n{out.stdout}{out.stderr}"
@@ -154,9 +179,17 @@ class LocalDeployment:
     ) -> subprocess.Popen[bytes]:
         """``flower-supernode`` with its own key and node config; ``ca`` overrides the CA."""
         private, _ = self.node_keys(name)
-        cmd = [_bin("flower-supernode"), "--superlink", f"127.0.0.1:{self.port}",
-               "--port", str(free_port()), "--node-config", render_run_config(node_config),
-               "--auth-supernode-private-key", str(private)]  # fmt: skip
+        cmd = [
+            _bin("flower-supernode"),
+            "--superlink",
+            f"127.0.0.1:{self.port}",
+            "--port",
+            str(free_port()),
+            "--node-config",
+            render_run_config(node_config),
+            "--auth-supernode-private-key",
+            str(private),
+        ]
         if self.tls:
             cmd += ["--root-certificates", str(ca or self.ca_cert)]
         else:
@@ -170,11 +203,25 @@ class LocalDeployment:
 
         ``flwr run`` exits 0 even when the ServerApp failed, so the SuperLink is asked.
         """
-        cmd = [_bin("flwr"), "run", str(self.app), CONNECTION, "--stream",
-               "--run-config", render_run_config(run_config)]  # fmt: skip
+        cmd = [
+            _bin("flwr"),
+            "run",
+            str(self.app),
+            CONNECTION,
+            "--stream",
+            "--run-config",
+            render_run_config(run_config),
+        ]
         with (self.logs / "flwr-run.log").open("wb") as log:
-            subprocess.run(cmd, env=self.env, cwd=self.app, stdout=log, stderr=subprocess.STDOUT,
-                           timeout=timeout, check=False)  # fmt: skip
+            subprocess.run(
+                cmd,
+                env=self.env,
+                cwd=self.app,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
         found = re.search(r"Successfully started run (\d+)", self.log("flwr-run"))
         status = run_status(found.group(1) if found else None, self.env, self.app, CONNECTION)
         return status or "unknown (no run id in the log)"

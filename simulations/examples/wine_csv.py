@@ -31,10 +31,20 @@ __all__ = ["CSV", "WINE"]
 
 CSV = Path(__file__).resolve().parents[2] / "outputs" / "examples" / "wine.csv"
 MEASUREMENTS = (
-    "alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols",
-    "flavanoids", "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
-    "od280/od315_of_diluted_wines", "proline",
-)  # fmt: skip
+    "alcohol",
+    "malic_acid",
+    "ash",
+    "alcalinity_of_ash",
+    "magnesium",
+    "total_phenols",
+    "flavanoids",
+    "nonflavanoid_phenols",
+    "proanthocyanins",
+    "color_intensity",
+    "hue",
+    "od280/od315_of_diluted_wines",
+    "proline",
+)
 
 
 def _write_csv() -> None:
@@ -62,9 +72,13 @@ def partitioner(num_partitions: int, seed: int) -> Any:
     from flwr_datasets.partitioner import DirichletPartitioner
 
     return DirichletPartitioner(
-        num_partitions=num_partitions, partition_by="group", alpha=0.3, min_partition_size=5,
-        self_balancing=False, seed=seed,
-    )  # fmt: skip
+        num_partitions=num_partitions,
+        partition_by="group",
+        alpha=0.3,
+        min_partition_size=5,
+        self_balancing=False,
+        seed=seed,
+    )
 
 
 WINE = CustomScenario(load=load, partitioner=partitioner, num_partitions=4)

@@ -43,8 +43,18 @@ DEFINITIONS = """\
   (fairlearn: selection rate, demographic-parity and equalized-odds differences).
 """
 
-SHOWN = ("round", "group_name", "modes_held", "modes", "hq_fraction", "mass_ratio",
-         "mass_ratio_target", "coverage", "recall", "notes")  # fmt: skip
+SHOWN = (
+    "round",
+    "group_name",
+    "modes_held",
+    "modes",
+    "hq_fraction",
+    "mass_ratio",
+    "mass_ratio_target",
+    "coverage",
+    "recall",
+    "notes",
+)
 
 
 def _scenario(cfg: dict[str, Any]) -> Scenario:
@@ -87,16 +97,35 @@ def _tstr(scenario: Scenario, samples: pd.DataFrame) -> list[str]:
     for name, train in (("synthetic", samples), ("real", scenario.encoder.decode(scenario.x))):
         try:
             fair = tstr_fairness(
-                train, test, target=scenario.tstr[0], positive=scenario.tstr[1],
+                train,
+                test,
+                target=scenario.tstr[0],
+                positive=scenario.tstr[1],
                 sensitive=(scenario.group_attribute,),
-            )  # fmt: skip
+            )
         except ValueError as err:
             return [head, "", f"Not computed: {err}.", ""]
         frames.append(fair.assign(trained_on=name))
-    table = pd.concat(frames)[["trained_on", "group", "accuracy", "balanced_accuracy", "auc",
-                               "selection_rate", "dp_difference", "eo_difference"]]  # fmt: skip
-    return [head, "", "Always predicting the majority class scores AUC and balanced accuracy "
-            "0.5.", "", table.to_markdown(index=False, floatfmt=".3f"), ""]  # fmt: skip
+    table = pd.concat(frames)[
+        [
+            "trained_on",
+            "group",
+            "accuracy",
+            "balanced_accuracy",
+            "auc",
+            "selection_rate",
+            "dp_difference",
+            "eo_difference",
+        ]
+    ]
+    return [
+        head,
+        "",
+        "Always predicting the majority class scores AUC and balanced accuracy 0.5.",
+        "",
+        table.to_markdown(index=False, floatfmt=".3f"),
+        "",
+    ]
 
 
 def _across_seeds(loaded: list[dict[str, Any]]) -> list[str]:
@@ -140,10 +169,14 @@ def build_report(runs: list[Path], out: Path) -> Path:
     for i, run in enumerate(loaded):
         cfg, m, tag = run["config"], run["metrics"], f"run{i}"
         scenario = _scenario(cfg)
-        lines += [f"## {tag}: `{run['path']}`", "",
-                  f"scenario `{cfg['scenario']}`, federation `{cfg.get('federation')}` ({cfg.get('mode', 'federated')}), "
-                  f"aggregation `{cfg.get('aggregation')}`, group weighting `{cfg.get('group-weighting')}`, "
-                  f"penalty balance `{cfg.get('gp-balance')}`, seed {cfg.get('seed')}", ""]  # fmt: skip
+        lines += [
+            f"## {tag}: `{run['path']}`",
+            "",
+            f"scenario `{cfg['scenario']}`, federation `{cfg.get('federation')}` ({cfg.get('mode', 'federated')}), "
+            f"aggregation `{cfg.get('aggregation')}`, group weighting `{cfg.get('group-weighting')}`, "
+            f"penalty balance `{cfg.get('gp-balance')}`, seed {cfg.get('seed')}",
+            "",
+        ]
         samples = run["samples"]
         if samples is not None:
             x = (
@@ -171,12 +204,20 @@ def build_report(runs: list[Path], out: Path) -> Path:
             if scenario.kind == "tabular":
                 lines += _tstr(scenario, samples)
         if run["weights"] is not None and len(run["weights"]):
-            lines += ["### Aggregation weight per client (rounds where they change)", "",
-                      collapse_weights(run["weights"]).to_markdown(floatfmt=".3f"), ""]  # fmt: skip
+            lines += [
+                "### Aggregation weight per client (rounds where they change)",
+                "",
+                collapse_weights(run["weights"]).to_markdown(floatfmt=".3f"),
+                "",
+            ]
         every = max(1, int(np.ceil(m["round"].nunique() / 20)))
         shown = m[(m["round"] % every == 0) | (m["round"] == m["round"].max())]
-        lines += [f"### Per round × group (every {every} round{'s' if every > 1 else ''})", "",
-                  shown[[c for c in SHOWN if c in m]].to_markdown(index=False, floatfmt=".3g"), ""]  # fmt: skip
+        lines += [
+            f"### Per round × group (every {every} round{'s' if every > 1 else ''})",
+            "",
+            shown[[c for c in SHOWN if c in m]].to_markdown(index=False, floatfmt=".3g"),
+            "",
+        ]
         lines += [f"![{name}]({name})" for name in figures(run, scenario, out, tag)] + [""]
     report = out / "report.md"
     atomic_write(report, lambda f: f.write("\n".join(lines).encode()))

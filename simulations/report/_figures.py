@@ -61,8 +61,9 @@ def _digits(plt: Any, scenario: Scenario, samples: pd.DataFrame, title: str) -> 
         axes[c][per].axis("off")
         group = scenario.group_name(int(scenario.mode_groups[c]))
         n_hq = int(((pred == c) & (conf >= HQ_THRESHOLD)).sum())
-        axes[c][per].text(0.5, 0.5, f"{c}\n{group.split(' ')[0]}\n{n_hq} HQ", ha="center",
-                          va="center", fontsize=6)  # fmt: skip
+        axes[c][per].text(
+            0.5, 0.5, f"{c}\n{group.split(' ')[0]}\n{n_hq} HQ", ha="center", va="center", fontsize=6
+        )
     fig.suptitle(f"{title}: real (left), generated (right)", fontsize=9)
     return fig
 

@@ -56,8 +56,10 @@ def load_run(run: Path) -> dict[str, Any]:
     if "scenario-spec" not in config or "scenario" not in config:
         raise RunFolderError(f"{run / 'config.json'}: lacks scenario or scenario-spec")
     out: dict[str, Any] = {
-        "path": run, "config": config, "metrics": _read_table(run / "metrics.csv", ("round", "group")),
-    }  # fmt: skip
+        "path": run,
+        "config": config,
+        "metrics": _read_table(run / "metrics.csv", ("round", "group")),
+    }
     for name in ("samples", "weights", "clients"):
         f = run / f"{name}.csv"
         out[name] = _read_table(f) if f.is_file() else None

@@ -47,8 +47,16 @@ def test_bad_custom_paths_name_the_key(scenario: str, match: str) -> None:
 
 
 def test_wine_federation_runs_in_process() -> None:
-    cfg = RunConfig.from_mapping({"scenario": WINE, "num-server-rounds": 2, "generator-steps": 3,
-                                  "batch-size": 32, "eval-samples": 200, "hidden": 16})  # fmt: skip
+    cfg = RunConfig.from_mapping(
+        {
+            "scenario": WINE,
+            "num-server-rounds": 2,
+            "generator-steps": 3,
+            "batch-size": 32,
+            "eval-samples": 200,
+            "hidden": 16,
+        }
+    )
     run = run_in_process(cfg, num_partitions=4)
     m = run.tables()["metrics"]
     assert sorted(m["group_name"].unique()) == [

@@ -64,9 +64,13 @@ def test_minority_partitioner_explicit_ids_and_flwr_interface() -> None:
 
     groups = np.array([0] * 90 + [1] * 10)
     part = MinorityConcentratedPartitioner(
-        num_partitions=4, partition_by="group", minority_groups=[1], minority_partitions=[3],
-        alpha=1.0, seed=3,
-    )  # fmt: skip
+        num_partitions=4,
+        partition_by="group",
+        minority_groups=[1],
+        minority_partitions=[3],
+        alpha=1.0,
+        seed=3,
+    )
     part.dataset = datasets.Dataset.from_dict({"group": groups, "x": np.arange(100)})
     p3 = part.load_partition(3)
     assert sum(g == 1 for g in p3["group"]) == 10
@@ -86,8 +90,13 @@ def test_minority_partitioner_explicit_ids_and_flwr_interface() -> None:
     ],
 )
 def test_minority_partitioner_bad_args(kwargs: dict, field: str) -> None:
-    args = {"num_partitions": 4, "partition_by": "group", "minority_groups": [1],
-            "minority_partitions": 1, "alpha": 1.0} | kwargs  # fmt: skip
+    args = {
+        "num_partitions": 4,
+        "partition_by": "group",
+        "minority_groups": [1],
+        "minority_partitions": 1,
+        "alpha": 1.0,
+    } | kwargs
     with pytest.raises(ValueError, match=field):
         MinorityConcentratedPartitioner(**args)
 

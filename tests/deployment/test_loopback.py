@@ -66,8 +66,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeploy
 
 def test_tls_authenticated_federation_completes(deployment: LocalDeployment) -> None:
     out = deployment.workdir / "results"
-    status = deployment.run({"num-server-rounds": 2, "generator-steps": 5, "eval-samples": 400,
-                             "min-nodes": 2, "eval-every": 1, "output-dir": str(out)}, timeout=400)  # fmt: skip
+    status = deployment.run(
+        {
+            "num-server-rounds": 2,
+            "generator-steps": 5,
+            "eval-samples": 400,
+            "min-nodes": 2,
+            "eval-every": 1,
+            "output-dir": str(out),
+        },
+        timeout=400,
+    )
     assert status == "finished:completed", deployment.log("flwr-run")[-3000:]
     metrics = pd.read_csv(out / "metrics.csv")
     assert sorted(metrics["round"].unique()) == [0, 1, 2]
@@ -83,8 +92,13 @@ def test_tls_authenticated_federation_completes(deployment: LocalDeployment) -> 
 def test_unregistered_supernode_is_refused(deployment: LocalDeployment) -> None:
     assert _wait_exit(deployment.processes["rogue"]) not in (None, 0)
     assert "Failed to activate SuperNode" in deployment.log("rogue")
-    listed = subprocess.run(["flwr", "supernode", "list", CONNECTION, "--format", "json"], env=deployment.env,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    listed = subprocess.run(
+        ["flwr", "supernode", "list", CONNECTION, "--format", "json"],
+        env=deployment.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     nodes = json.loads(listed.stdout)["nodes"]
     assert len(nodes) == 3  # node0, node1 and no-ca: the rogue key was never admitted
 

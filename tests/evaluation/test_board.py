@@ -25,8 +25,16 @@ def _events(folder: Path) -> dict[str, dict[int, float]]:
 
 def test_events_hold_every_evaluated_round_of_metrics_csv(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    settings = {"num-server-rounds": 4, "generator-steps": 2, "batch-size": 32, "eval-samples": 300,
-                "hidden": 16, "eval-every": 2, "tensorboard": True, "output-dir": str(out)}  # fmt: skip
+    settings = {
+        "num-server-rounds": 4,
+        "generator-steps": 2,
+        "batch-size": 32,
+        "eval-samples": 300,
+        "hidden": 16,
+        "eval-every": 2,
+        "tensorboard": True,
+        "output-dir": str(out),
+    }
     text = " ".join(f"{k}={json.dumps(v)}" for k, v in settings.items())
     inprocess(["--num-cpus", "1", "--num-partitions", "3", "--run-config", text])
     events = _events(out / "tensorboard")
@@ -45,8 +53,17 @@ def test_events_hold_every_evaluated_round_of_metrics_csv(tmp_path: Path) -> Non
 
 
 def test_scalars_skip_text_and_non_finite_values() -> None:
-    rows = [{"round": 3, "group": 1, "group_name": "minority", "hq_fraction": 0.5,
-             "coverage": float("nan"), "overall_reverse_kl": float("inf"), "overall_hq": 0.4}]  # fmt: skip
+    rows = [
+        {
+            "round": 3,
+            "group": 1,
+            "group_name": "minority",
+            "hq_fraction": 0.5,
+            "coverage": float("nan"),
+            "overall_reverse_kl": float("inf"),
+            "overall_hq": 0.4,
+        }
+    ]
     assert board_scalars(rows) == {"group/1/hq_fraction": 0.5, "overall/hq": 0.4}
 
 

@@ -11,14 +11,26 @@ def _table(hq: float, ratio1: float, held: int = 8, last: int = 10) -> pd.DataFr
     rows = []
     for rnd in (0, last):
         for g, name in ((0, "majority"), (1, "minority (modes 0, 1)")):
-            rows.append({
-                "round": rnd, "group": g, "group_name": name, "modes": 6 if g == 0 else 2,
-                "modes_held": 6 if g == 0 else 2, "real_share": 0.95 if g == 0 else 0.05,
-                "target_share": 0.95 if g == 0 else 0.05, "mass_ratio": 1.0 if g == 0 else ratio1,
-                "mass_ratio_target": 1.0 if g == 0 else ratio1, "notes": "",
-                "overall_hq": hq if rnd else 0.0, "overall_chance_hq": 0.003, "overall_modes": 8,
-                "overall_modes_held": held, "overall_modes_captured": 8, "overall_notes": "",
-            })  # fmt: skip
+            rows.append(
+                {
+                    "round": rnd,
+                    "group": g,
+                    "group_name": name,
+                    "modes": 6 if g == 0 else 2,
+                    "modes_held": 6 if g == 0 else 2,
+                    "real_share": 0.95 if g == 0 else 0.05,
+                    "target_share": 0.95 if g == 0 else 0.05,
+                    "mass_ratio": 1.0 if g == 0 else ratio1,
+                    "mass_ratio_target": 1.0 if g == 0 else ratio1,
+                    "notes": "",
+                    "overall_hq": hq if rnd else 0.0,
+                    "overall_chance_hq": 0.003,
+                    "overall_modes": 8,
+                    "overall_modes_held": held,
+                    "overall_modes_captured": 8,
+                    "overall_notes": "",
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -22,7 +22,7 @@ HONEST = {
     2: np.array([1425.0, 0.0]),
     3: np.array([7792.0, 0.0]),
     4: np.array([3283.0, 0.0]),
-}  # fmt: skip (ring8-minority, seed 0)
+}  # ring8-minority, seed 0
 
 
 def test_a_lying_declaration_is_cut_to_the_cap_and_honest_ones_are_untouched() -> None:
@@ -90,15 +90,27 @@ def test_the_aggregator_shares_follow_the_replies_not_the_lie() -> None:
     out = agg.aggregate(2, [_fake_reply(agg, 2, 0.01, [101, 0])])
     assert out.statuses[0]["status"] == "rejected" and "exceed" in out.statuses[0]["reason"]
     # The lowered counts survive a checkpoint.
-    fresh = Aggregator(cfg, design, SCENARIO, *make_models(cfg, SCENARIO, design, num_partitions=3),
-                       declared=declared, num_partitions=3)  # fmt: skip
+    fresh = Aggregator(
+        cfg,
+        design,
+        SCENARIO,
+        *make_models(cfg, SCENARIO, design, num_partitions=3),
+        declared=declared,
+        num_partitions=3,
+    )
     fresh.restore(agg.state(), weight_log=[], client_log=[])
     assert fresh.declared[1].tolist() == [100.0, 0.0]
 
 
 def test_lie_at_handshake_in_process_run_targets_the_true_shares() -> None:
-    tiny = {"num-server-rounds": 2, "generator-steps": 2, "batch-size": 32, "eval-samples": 300,
-            "hidden": 16, "eval-every": 1}  # fmt: skip
+    tiny = {
+        "num-server-rounds": 2,
+        "generator-steps": 2,
+        "batch-size": 32,
+        "eval-samples": 300,
+        "hidden": 16,
+        "eval-every": 1,
+    }
     honest = run_in_process(RunConfig.from_mapping(tiny), num_partitions=5).tables()["metrics"]
     lying = run_in_process(
         RunConfig.from_mapping(tiny | {"lie-at-handshake": 1}), num_partitions=5
@@ -122,9 +134,16 @@ def test_a_lying_client_through_flwr_run_does_not_set_the_mixture(tmp_path: Path
     from simulations.flower import run_flower
 
     out = tmp_path / "out"
-    settings_ = {"num-server-rounds": 2, "generator-steps": 2, "eval-every": 1, "batch-size": 32,
-                 "eval-samples": 300, "hidden": 16, "lie-at-handshake": 1,
-                 "output-dir": str(out)}  # fmt: skip
+    settings_ = {
+        "num-server-rounds": 2,
+        "generator-steps": 2,
+        "eval-every": 1,
+        "batch-size": 32,
+        "eval-samples": 300,
+        "hidden": 16,
+        "lie-at-handshake": 1,
+        "output-dir": str(out),
+    }
     assert run_flower(run_config=settings_, num_supernodes=5, timeout=400, home=tmp_path / "f") == 0
     metrics = pd.read_csv(out / "metrics.csv")
     last = metrics[metrics["round"] == 2].set_index("group")

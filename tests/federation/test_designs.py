@@ -68,8 +68,14 @@ def test_learned_share_of_averaged_designs_follows_the_weights() -> None:
 
 
 def _aggregator(name: str, k: int = 3) -> tuple[Aggregator, RunConfig]:
-    cfg = RunConfig(federation=name, aggregation="size", source_layers=1, generator_steps=2,  # type: ignore[arg-type]
-                    batch_size=16, eval_samples=200)  # fmt: skip
+    cfg = RunConfig(
+        federation=name,
+        aggregation="size",
+        source_layers=1,
+        generator_steps=2,  # type: ignore[arg-type]
+        batch_size=16,
+        eval_samples=200,
+    )
     design = DESIGNS[name]  # type: ignore[index]
     gen, critic = make_models(cfg, SCENARIO, design, num_partitions=k)
     declared = {p: np.array([100.0, 10.0 if p == 0 else 0.0]) for p in range(k)}
@@ -176,8 +182,9 @@ def test_a_round_with_no_accepted_reply_keeps_the_model() -> None:
 
 def test_client_round_trains_only_its_own_sources() -> None:
     agg, cfg = _aggregator("client-conditional", k=5)
-    res = client_round(cfg, partition_id=1, num_partitions=5, server_round=1,
-                       download=agg.download(), saved=None)  # fmt: skip
+    res = client_round(
+        cfg, partition_id=1, num_partitions=5, server_round=1, download=agg.download(), saved=None
+    )
     owned = {k: v for k, v in res.arrays.items() if k.startswith(OWNED)}
     assert owned["o/source_embed.weight"].shape[0] == 2  # one slice per group of this client
     assert any(k.startswith(GENERATOR) for k in res.arrays)

@@ -14,8 +14,13 @@ from fedgan.federation import checkpoint_dir, run_in_process
 from fedgan.federation._robust import combine, outlying_updates
 from tests.federation.test_designs import _aggregator, _fake_reply
 
-TINY = {"num-server-rounds": 4, "generator-steps": 3, "batch-size": 32, "eval-samples": 300,
-        "hidden": 16}  # fmt: skip
+TINY = {
+    "num-server-rounds": 4,
+    "generator-steps": 3,
+    "batch-size": 32,
+    "eval-samples": 300,
+    "hidden": 16,
+}
 
 
 def test_failing_clients_are_left_out_and_the_run_completes() -> None:
@@ -81,8 +86,13 @@ def test_aggregator_remembers_the_last_accepted_round() -> None:
 
 
 def test_robust_averages() -> None:
-    vals = [torch.tensor([1.0, 10.0]), torch.tensor([2.0, 20.0]), torch.tensor([100.0, 30.0]),
-            torch.tensor([3.0, 40.0]), torch.tensor([4.0, 50.0])]  # fmt: skip
+    vals = [
+        torch.tensor([1.0, 10.0]),
+        torch.tensor([2.0, 20.0]),
+        torch.tensor([100.0, 30.0]),
+        torch.tensor([3.0, 40.0]),
+        torch.tensor([4.0, 50.0]),
+    ]
     w = np.full(5, 0.2)
     assert combine(vals, w, "median").tolist() == [3.0, 30.0]
     assert combine(vals, w, "trimmed-mean").tolist() == pytest.approx([3.0, 30.0])  # 1 cut each end
@@ -183,8 +193,10 @@ def test_round_log_is_appended_and_a_torn_or_extra_line_is_cut_on_resume(
     log.write_text(
         "\n".join([*lines, lines[-1].replace('"round": 4', '"round": 5'), '{"rou']) + "\n"
     )
-    resumed = run_in_process(RunConfig.from_mapping(settings | {"output-dir": str(tmp_path / "cut"),
-                                                               "resume": True}), num_partitions=3)  # fmt: skip
+    resumed = run_in_process(
+        RunConfig.from_mapping(settings | {"output-dir": str(tmp_path / "cut"), "resume": True}),
+        num_partitions=3,
+    )
     assert resumed.resumed_from == 4
     for name in ("metrics", "weights", "clients"):
         pd.testing.assert_frame_equal(full.tables()[name], resumed.tables()[name])

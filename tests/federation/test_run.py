@@ -15,8 +15,14 @@ from fedgan.federation import (
     sample_partitions,
 )
 
-TINY = {"num-server-rounds": 2, "generator-steps": 3, "eval-every": 1, "batch-size": 32, "eval-samples": 300,
-        "hidden": 16}  # fmt: skip
+TINY = {
+    "num-server-rounds": 2,
+    "generator-steps": 3,
+    "eval-every": 1,
+    "batch-size": 32,
+    "eval-samples": 300,
+    "hidden": 16,
+}
 
 
 @pytest.mark.parametrize("federation", list(DESIGNS))

@@ -16,8 +16,9 @@ DESIGN = DESIGNS["shared-generator"]
 
 
 def _cfg(**kw: object) -> RunConfig:
-    base: dict[str, object] = dict(federation="shared-generator", generator_steps=2,
-                                   batch_size=16, eval_samples=200)  # fmt: skip
+    base: dict[str, object] = dict(
+        federation="shared-generator", generator_steps=2, batch_size=16, eval_samples=200
+    )
     return RunConfig(**(base | kw))  # type: ignore[arg-type]
 
 
@@ -58,8 +59,9 @@ def test_a_client_loads_its_own_rows_and_leaves_the_generator_alone() -> None:
     local, local_critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=1)
     DESIGN.load_download(download, local, local_critic, partition_id=2, num_groups=2)
     assert local.source_embed.weight[:, 0].tolist() == [4.0, 5.0]  # type: ignore[union-attr]
-    res = client_round(cfg, partition_id=1, num_partitions=3, server_round=1,
-                       download=download, saved=None)  # fmt: skip
+    res = client_round(
+        cfg, partition_id=1, num_partitions=3, server_round=1, download=download, saved=None
+    )
     assert all(k.startswith(CRITIC) for k in res.arrays)
     assert not any(k.startswith("generator/") for k in res.state)  # nothing of G kept
     assert res.metrics["generator-steps"] == 0  # the client took no generator step
@@ -167,8 +169,14 @@ def test_checkpoint_carries_the_server_optimiser() -> None:
 def test_dp_critic_trains_and_accounts_with_this_design() -> None:
     cfg = _cfg(dp="critic", noise_multiplier=1.0, max_grad_norm=1.0)
     gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=2)
-    res = client_round(cfg, partition_id=0, num_partitions=2, server_round=1,
-                       download=DESIGN.download(gen, critic), saved=None)  # fmt: skip
+    res = client_round(
+        cfg,
+        partition_id=0,
+        num_partitions=2,
+        server_round=1,
+        download=DESIGN.download(gen, critic),
+        saved=None,
+    )
     assert res.metrics["privacy/epsilon"] > 0
     assert all(k.startswith(CRITIC) for k in res.arrays)
 
@@ -184,8 +192,14 @@ def test_a_critic_behind_the_generator_catches_up_within_the_cap() -> None:
     download = DESIGN.download(gen, critic)
 
     def steps_after(server_round: int, saved: dict | None) -> tuple[int, dict]:
-        res = client_round(cfg, partition_id=0, num_partitions=2, server_round=server_round,
-                           download=download, saved=saved)  # fmt: skip
+        res = client_round(
+            cfg,
+            partition_id=0,
+            num_partitions=2,
+            server_round=server_round,
+            download=download,
+            saved=saved,
+        )
         return int(res.metrics["critic-steps"]), res.state
 
     first, state = steps_after(1, None)
@@ -205,8 +219,14 @@ def test_catch_up_steps_are_private_steps_counted_by_the_accountant() -> None:
 
     cfg = _cfg(critic_catch_up=3, dp="critic", noise_multiplier=1.2, batch_size=32)
     gen, critic = make_models(cfg, SCENARIO, DESIGN, num_partitions=2)
-    res = client_round(cfg, partition_id=0, num_partitions=2, server_round=1,
-                       download=DESIGN.download(gen, critic), saved=None)  # fmt: skip
+    res = client_round(
+        cfg,
+        partition_id=0,
+        num_partitions=2,
+        server_round=1,
+        download=DESIGN.download(gen, critic),
+        saved=None,
+    )
     steps = int(res.metrics["critic-steps"])
     assert steps == cfg.critic_steps_per_round() + 3
     assert cfg.privacy.planned_steps == (cfg.critic_steps_per_round() + 3) * cfg.num_server_rounds

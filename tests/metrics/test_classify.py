@@ -28,10 +28,12 @@ def _unseen_noise(rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {
         "per-pixel Gaussian": np.clip(rng.normal(x_tr.mean(0), x_tr.std(0), (1000, 64)), -1, 1),
         "smoothed noise": smooth.reshape(1000, 64),
-        "constant -1": -np.ones((5, 64)), "constant 0": np.zeros((5, 64)), "constant 1": np.ones((5, 64)),
+        "constant -1": -np.ones((5, 64)),
+        "constant 0": np.zeros((5, 64)),
+        "constant 1": np.ones((5, 64)),
         "mean image": np.tile(x_tr.mean(0), (5, 1)),
         "three-digit blends": (pick() + pick() + pick()) / 3,
-    }  # fmt: skip
+    }
 
 
 def test_noise_of_unseen_kinds_is_not_a_clear_digit() -> None:

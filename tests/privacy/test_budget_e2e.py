@@ -16,12 +16,24 @@ def test_budget_stops_training_and_server_carries_on(tmp_path: Path) -> None:
     out = tmp_path / "out"
     rc = run_flower(
         run_config={
-            "scenario": "ring8-minority", "num-server-rounds": 3, "generator-steps": 2, "n-critic": 2,
-            "batch-size": 64, "eval-samples": 300, "dp": "critic", "noise-multiplier": 0.8,
-            "epsilon-budget": 1.75, "output-dir": str(out), "source-layers": 0, "eval-every": 1,
+            "scenario": "ring8-minority",
+            "num-server-rounds": 3,
+            "generator-steps": 2,
+            "n-critic": 2,
+            "batch-size": 64,
+            "eval-samples": 300,
+            "dp": "critic",
+            "noise-multiplier": 0.8,
+            "epsilon-budget": 1.75,
+            "output-dir": str(out),
+            "source-layers": 0,
+            "eval-every": 1,
         },
-        num_supernodes=3, num_cpus=1, timeout=400, home=tmp_path / "flwr",
-    )  # fmt: skip
+        num_supernodes=3,
+        num_cpus=1,
+        timeout=400,
+        home=tmp_path / "flwr",
+    )
     assert rc == 0
     clients = pd.read_csv(out / "clients.csv")
     assert len(clients) == 3 * 3  # every client reports every round, trained or stopped

@@ -24,8 +24,14 @@ def test_zero_noise_no_clipping_equals_non_private_step() -> None:
     b = 32
     real, fake, eps = torch.randn(b, 2), torch.randn(b, 2), torch.rand(b)
     groups = torch.randint(0, 2, (b,))
-    pc = make_private_critic(critic=critic, optimizer=torch.optim.Adam(critic.parameters(), lr=1e-2),
-                             sample_size=10 * b, batch_size=b, max_grad_norm=1e9, noise_multiplier=0.0)  # fmt: skip
+    pc = make_private_critic(
+        critic=critic,
+        optimizer=torch.optim.Adam(critic.parameters(), lr=1e-2),
+        sample_size=10 * b,
+        batch_size=b,
+        max_grad_norm=1e9,
+        noise_multiplier=0.0,
+    )
     opt = torch.optim.Adam(plain.parameters(), lr=1e-2)
     for _ in range(3):
         pc.step(real, fake, groups, lambda_gp=[10.0, 4.0], eps=eps)
@@ -45,8 +51,14 @@ def test_zero_noise_no_clipping_equals_non_private_step() -> None:
 def test_clipping_bounds_each_row() -> None:
     critic = _critic()
     before = [p.detach().clone() for p in critic.parameters()]
-    pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=1.0),
-                             sample_size=100, batch_size=10, max_grad_norm=0.01, noise_multiplier=0.0)  # fmt: skip
+    pc = make_private_critic(
+        critic=critic,
+        optimizer=torch.optim.SGD(critic.parameters(), lr=1.0),
+        sample_size=100,
+        batch_size=10,
+        max_grad_norm=0.01,
+        noise_multiplier=0.0,
+    )
     pc.step(torch.randn(10, 2) * 10, torch.randn(10, 2) * 10)
     delta = torch.cat([(p - b).flatten() for p, b in zip(critic.parameters(), before)])
     assert (
@@ -56,8 +68,15 @@ def test_clipping_bounds_each_row() -> None:
 
 def test_epsilon_equals_opacus_accountant() -> None:
     critic = _critic()
-    pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
-                             sample_size=1000, batch_size=50, max_grad_norm=1.0, noise_multiplier=1.1, delta=1e-5)  # fmt: skip
+    pc = make_private_critic(
+        critic=critic,
+        optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
+        sample_size=1000,
+        batch_size=50,
+        max_grad_norm=1.0,
+        noise_multiplier=1.1,
+        delta=1e-5,
+    )
     for _ in range(20):
         pc.step(torch.randn(50, 2), torch.randn(50, 2))
     acc = RDPAccountant()
@@ -69,22 +88,45 @@ def test_epsilon_equals_opacus_accountant() -> None:
 
 def test_target_epsilon_picks_noise() -> None:
     critic = _critic()
-    pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
-                             sample_size=1000, batch_size=50, max_grad_norm=1.0, target_epsilon=3.0,
-                             planned_steps=200, delta=1e-5)  # fmt: skip
+    pc = make_private_critic(
+        critic=critic,
+        optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
+        sample_size=1000,
+        batch_size=50,
+        max_grad_norm=1.0,
+        target_epsilon=3.0,
+        planned_steps=200,
+        delta=1e-5,
+    )
     assert pc.epsilon(extra_steps=200) == pytest.approx(3.0, abs=0.05)
 
 
 def test_batchnorm_rejected_and_bad_args() -> None:
     bn = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
     with pytest.raises(ValueError, match=r"BatchNorm.*LayerNorm"):
-        make_private_critic(critic=bn, optimizer=torch.optim.SGD(bn.parameters(), lr=0.1), sample_size=10,
-                            batch_size=5, max_grad_norm=1.0, noise_multiplier=1.0)  # fmt: skip
+        make_private_critic(
+            critic=bn,
+            optimizer=torch.optim.SGD(bn.parameters(), lr=0.1),
+            sample_size=10,
+            batch_size=5,
+            max_grad_norm=1.0,
+            noise_multiplier=1.0,
+        )
     c = _critic()
-    for kwargs, name in (({"batch_size": 50}, "batch_size"), ({"max_grad_norm": 0.0}, "max_grad_norm"),
-                         ({"noise_multiplier": None}, "exactly one"), ({"delta": 1.0}, "delta")):  # fmt: skip
-        args = {"critic": c, "optimizer": torch.optim.SGD(c.parameters(), lr=0.1), "sample_size": 10,
-                "batch_size": 5, "max_grad_norm": 1.0, "noise_multiplier": 1.0} | kwargs  # fmt: skip
+    for kwargs, name in (
+        ({"batch_size": 50}, "batch_size"),
+        ({"max_grad_norm": 0.0}, "max_grad_norm"),
+        ({"noise_multiplier": None}, "exactly one"),
+        ({"delta": 1.0}, "delta"),
+    ):
+        args = {
+            "critic": c,
+            "optimizer": torch.optim.SGD(c.parameters(), lr=0.1),
+            "sample_size": 10,
+            "batch_size": 5,
+            "max_grad_norm": 1.0,
+            "noise_multiplier": 1.0,
+        } | kwargs
         with pytest.raises(ValueError, match=name):
             make_private_critic(**args)
 
@@ -134,14 +176,27 @@ def test_weighted_private_step_equals_weighted_objective() -> None:
     rw = row_weights(
         groups, num_groups=2, group_weights=w, paired=True, lambdas=lam, balance="group"
     )
-    pc = make_private_critic(critic=critic, optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
-                             sample_size=10 * b, batch_size=b, max_grad_norm=1e9, noise_multiplier=0.0)  # fmt: skip
+    pc = make_private_critic(
+        critic=critic,
+        optimizer=torch.optim.SGD(critic.parameters(), lr=0.1),
+        sample_size=10 * b,
+        batch_size=b,
+        max_grad_norm=1e9,
+        noise_multiplier=0.0,
+    )
     pc.step(real, fake, weights=rw, rng=torch.Generator().manual_seed(9))
     out = critic_objective(
-        lambda x, y=None: plain(x).squeeze(1), real, fake, groups, labels=None, num_groups=2,
-        group_weights=w, paired=True, penalty=PenaltyTerm(lam, balance="group"),
+        lambda x, y=None: plain(x).squeeze(1),
+        real,
+        fake,
+        groups,
+        labels=None,
+        num_groups=2,
+        group_weights=w,
+        paired=True,
+        penalty=PenaltyTerm(lam, balance="group"),
         rng=torch.Generator().manual_seed(9),
-    )  # fmt: skip
+    )
     opt = torch.optim.SGD(plain.parameters(), lr=0.1)
     opt.zero_grad()
     out.loss.backward()

@@ -106,9 +106,12 @@ def test_failure_details_reads_the_runs_own_failed_task(tmp_path: Path) -> None:
         con.execute("CREATE TABLE task (run_id INTEGER, sub_status TEXT, details TEXT)")
         con.executemany(
             "INSERT INTO task VALUES (?, ?, ?)",
-            [(-5, "failed", "No heartbeat received from the task"), (7, "failed", "other run"),
-             (-5, "completed", "")],
-        )  # fmt: skip
+            [
+                (-5, "failed", "No heartbeat received from the task"),
+                (7, "failed", "other run"),
+                (-5, "completed", ""),
+            ],
+        )
     assert flower._failure_details(tmp_path, str(run_id)) == "No heartbeat received from the task"
     assert flower._failure_details(tmp_path, None) == "details unavailable"
     assert flower._failure_details(tmp_path / "nowhere", "1") == "details unavailable"

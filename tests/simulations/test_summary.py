@@ -11,11 +11,21 @@ from simulations.run import markdown_summary
 
 def _row(seed: int, group: int, rkl: float) -> dict[str, float | int | str | bool]:
     return {
-        "variant": "v", "seed": seed, "group": group, "group_name": ["majority", "minority"][group],
-        "overall_modes_held": 2 * seed, "overall_modes": 8, "overall_hq": 0.01 * seed,
-        "overall_reverse_kl": rkl, "modes_held": seed, "modes": 4, "mass_ratio": 1.0,
-        "mass_ratio_target": 1.0, "learned": seed > 1, "wall_seconds": 10.0 * seed,
-    }  # fmt: skip
+        "variant": "v",
+        "seed": seed,
+        "group": group,
+        "group_name": ["majority", "minority"][group],
+        "overall_modes_held": 2 * seed,
+        "overall_modes": 8,
+        "overall_hq": 0.01 * seed,
+        "overall_reverse_kl": rkl,
+        "modes_held": seed,
+        "modes": 4,
+        "mass_ratio": 1.0,
+        "mass_ratio_target": 1.0,
+        "learned": seed > 1,
+        "wall_seconds": 10.0 * seed,
+    }
 
 
 def test_infinite_reverse_kl_is_counted_not_averaged() -> None:

@@ -43,8 +43,14 @@ def test_smoke_sweep_then_report(tmp_path: Path) -> None:
     ):
         assert section in text, section
     pngs = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
-    assert pngs == ["run0_mass.png", "run0_rounds.png", "run0_scatter.png",
-                    "run1_mass.png", "run1_rounds.png", "run1_scatter.png"]  # fmt: skip
+    assert pngs == [
+        "run0_mass.png",
+        "run0_rounds.png",
+        "run0_scatter.png",
+        "run1_mass.png",
+        "run1_rounds.png",
+        "run1_scatter.png",
+    ]
     assert all((tmp_path / "report" / p).stat().st_size > 1000 for p in pngs)
     # a second call reuses the finished runs; a changed setting reruns only that run
     again = run_sweep(SMOKE, out, timeout=5)
@@ -52,8 +58,15 @@ def test_smoke_sweep_then_report(tmp_path: Path) -> None:
     from simulations.run import _finished
 
     central = out / "central" / "seed0"
-    request = {"scenario": "ring8-minority", "num-server-rounds": 2, "generator-steps": 3,
-               "batch-size": 32, "hidden": 32, "eval-samples": 400, "seed": 0}  # fmt: skip
+    request = {
+        "scenario": "ring8-minority",
+        "num-server-rounds": 2,
+        "generator-steps": 3,
+        "batch-size": 32,
+        "hidden": 32,
+        "eval-samples": 400,
+        "seed": 0,
+    }
     assert _finished(central, request)
     assert not _finished(central, request | {"num-server-rounds": 3})
     # a run folder rewritten since the sweep finished it is not taken as done
@@ -86,8 +99,13 @@ def test_report_rejects_missing_or_malformed_folder(tmp_path: Path) -> None:
 
 
 def test_weights_collapse_to_the_rounds_where_they_change() -> None:
-    w = pd.DataFrame({"round": [1, 1, 2, 2, 3, 3, 4, 4], "partition_id": [0, 1] * 4,
-                      "weight": [0.5, 0.5, 0.5, 0.5, 0.7, 0.3, 0.7, 0.3]})  # fmt: skip
+    w = pd.DataFrame(
+        {
+            "round": [1, 1, 2, 2, 3, 3, 4, 4],
+            "partition_id": [0, 1] * 4,
+            "weight": [0.5, 0.5, 0.5, 0.5, 0.7, 0.3, 0.7, 0.3],
+        }
+    )
     c = collapse_weights(w)
     assert c.index.tolist() == ["1–2", "3–4"] and c["client 0"].tolist() == [0.5, 0.7]
 

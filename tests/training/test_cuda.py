@@ -16,8 +16,15 @@ pytestmark = [
 
 
 def test_in_process_federation_on_cuda() -> None:
-    cfg = RunConfig.from_mapping({"device": "cuda", "num-server-rounds": 2, "generator-steps": 5,
-                                  "batch-size": 64, "eval-samples": 500})  # fmt: skip
+    cfg = RunConfig.from_mapping(
+        {
+            "device": "cuda",
+            "num-server-rounds": 2,
+            "generator-steps": 5,
+            "batch-size": 64,
+            "eval-samples": 500,
+        }
+    )
     run = run_in_process(cfg, num_partitions=3)
     assert next(run.aggregator.generator.parameters()).device.type == "cuda"
     m = run.tables()["metrics"]

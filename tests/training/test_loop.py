@@ -83,8 +83,16 @@ def test_state_roundtrip_continues_identically(design: str) -> None:
     critic2.load_state_dict(state.critic.state_dict())  # what the server sends when it travels
     gen2 = type(gen)((2,), hidden=16)
     gen2.load_state_dict(gen.state_dict())
-    restored = restore_state(critic=critic2, generator=gen2, data=_data(), config=cfg,
-                             privacy=PrivacySettings(), design=d, saved=saved, seed=0)  # fmt: skip
+    restored = restore_state(
+        critic=critic2,
+        generator=gen2,
+        data=_data(),
+        config=cfg,
+        privacy=PrivacySettings(),
+        design=d,
+        saved=saved,
+        seed=0,
+    )
     assert restored.steps == state.steps and restored.generator_steps == state.generator_steps
     assert torch.allclose(restored.reweighter.weights, state.reweighter.weights)
     train_local(gen, state, _data(), seed=5)
@@ -99,8 +107,16 @@ def test_dp_diagnostics_are_not_released() -> None:
     cfg = TrainConfig(generator_steps=2, n_critic=1, batch_size=32)
     gen, critic = build_models((2,), hidden=16)
     data = _data()
-    state = restore_state(critic=critic, generator=gen, data=data, config=cfg, design=DESIGNS["private-critics"],
-                          privacy=PrivacySettings(mode="critic", noise_multiplier=1.0), saved=None, seed=0)  # fmt: skip
+    state = restore_state(
+        critic=critic,
+        generator=gen,
+        data=data,
+        config=cfg,
+        design=DESIGNS["private-critics"],
+        privacy=PrivacySettings(mode="critic", noise_multiplier=1.0),
+        saved=None,
+        seed=0,
+    )
     stats = train_local(gen, state, data, seed=0)
     assert state.private is not None and state.private.steps == 2
     assert np.isnan(stats.wasserstein).all()  # computed on private rows: not released
@@ -108,11 +124,17 @@ def test_dp_diagnostics_are_not_released() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "name"),
-    [({"n_critic": 0}, "n_critic"), ({"gp_fraction": 0.0}, "gp_fraction"), ({"lr_d": -1.0}, "lr_d"),
-     ({"group_weighting": "median"}, "median"), ({"betas": (0.5, 1.0)}, "betas"),
-     ({"lr_final": 0.0}, "lr_final"), ({"batch_sampling": "poisson"}, "batch_sampling"),
-     ({"lambda_gp": float("nan")}, "lambda_gp")],
-)  # fmt: skip
+    [
+        ({"n_critic": 0}, "n_critic"),
+        ({"gp_fraction": 0.0}, "gp_fraction"),
+        ({"lr_d": -1.0}, "lr_d"),
+        ({"group_weighting": "median"}, "median"),
+        ({"betas": (0.5, 1.0)}, "betas"),
+        ({"lr_final": 0.0}, "lr_final"),
+        ({"batch_sampling": "poisson"}, "batch_sampling"),
+        ({"lambda_gp": float("nan")}, "lambda_gp"),
+    ],
+)
 def test_train_config_errors(kwargs: dict, name: str) -> None:
     with pytest.raises(ValueError, match=name):
         TrainConfig(**kwargs)

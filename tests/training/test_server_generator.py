@@ -29,9 +29,11 @@ def _critic(seed: int) -> Critic:
 def _feedback(critic: Critic, pid: int, groups: list[int], weights: list[float]) -> CriticFeedback:
     g = torch.tensor(groups)
     return CriticFeedback(
-        critic=critic, sources=g + 2 * pid, groups=g,
+        critic=critic,
+        sources=g + 2 * pid,
+        groups=g,
         group_weights=torch.tensor(weights, dtype=torch.float32),
-    )  # fmt: skip
+    )
 
 
 def _train(feedback: list[CriticFeedback], w: list[float], **kw: object) -> Generator:

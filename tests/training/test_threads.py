@@ -43,6 +43,10 @@ def test_zero_cpus_is_refused() -> None:
 )
 def test_the_clis_refuse_zero_cpus_before_any_work(module: str) -> None:
     extra = ["any.toml"] if module == "simulations.run" else []  # its one positional argument
-    out = subprocess.run([sys.executable, "-m", module, *extra, "--num-cpus", "0"],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", module, *extra, "--num-cpus", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and "--num-cpus: must be >= 1, got 0" in out.stderr

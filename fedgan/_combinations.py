@@ -1,0 +1,63 @@
+"""Run-config keys that are fine alone but not together: refused before any work."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING
+
+from fedgan._coerce import check
+from fedgan.choices import PER_SOURCE_FEDERATIONS
+from fedgan.data import ScenarioSpec
+
+if TYPE_CHECKING:
+    from fedgan.config import RunConfig
+
+__all__ = ["check_combinations"]
+
+
+def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
+    """Raise a ``RunConfigError`` naming the key of the first combination refused."""
+    conditional = config.federation in PER_SOURCE_FEDERATIONS
+    check(
+        not config.tensorboard or importlib.util.find_spec("tensorboard") is not None,
+        "tensorboard",
+        "is true but the tensorboard package is not installed: "
+        "pip install 'fedgan[tensorboard]', or set it to false",
+    )
+    check(
+        not (conditional and spec.conditioning.value != "none"),
+        "conditioning",
+        f"must be 'none' with federation = {config.federation!r}: its sources already "
+        f"carry the group; got {spec.conditioning.value!r}",
+    )
+    check(
+        not (
+            config.dp == "generator-gradient"
+            and config.federation in ("shared-critic", "shared-generator")
+        ),
+        "federation",
+        f"must not be {config.federation!r} with dp = 'generator-gradient': that design sends "
+        "the critic off the client, so the critic itself must be private (dp = 'critic')",
+    )
+    check(
+        not (config.dp == "critic" and config.gp_every > 1),
+        "gp_every",
+        "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
+    )
+    check(
+        not (config.dp == "critic" and config.gp_fraction < 1),
+        "gp_fraction",
+        "must be 1.0 with dp = 'critic': each sample's clipped gradient carries its own "
+        f"penalty term, so the penalty cannot use a share of the batch; got {config.gp_fraction}",
+    )
+    check(
+        config.model == "mlp" or spec.dataset == "digits",
+        "model",
+        f"'conv' needs image data (a digits scenario); {config.scenario!r} is {spec.dataset}",
+    )
+    check(
+        config.model == "mlp"
+        or not (config.federation == "client-conditional" and config.source_layers),
+        "source_layers",
+        "must be 0 with model = 'conv' (only MLP layers can be per source)",
+    )
