@@ -132,6 +132,9 @@ def _image(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
 def _tabular(scenario: Scenario, x: np.ndarray, seed: int) -> Score:
     from fedgan.evaluation._tables import score_table
 
+    # score what a user gets: the records as released (integers rounded, clipped to the
+    # observed range, one category per column), encoded again
+    x = scenario.encoder.encode(scenario.encoder.decode(x)).astype(np.float64)
     base = _prdc_part(scenario, x, seed)
     table, overall, notes = score_table(scenario, x)
     return Score(table.join(base.per_group), base.overall | overall, base.notes | notes)

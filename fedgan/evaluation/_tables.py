@@ -77,7 +77,12 @@ def _group_shares(scenario: Scenario, x: np.ndarray) -> pd.DataFrame:
 def score_table(
     scenario: Scenario, x: np.ndarray
 ) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
-    """Per-group table, overall numbers and notes for ``[N, width]`` encoded records."""
+    """Per-group table, overall numbers and notes for ``[N, width]`` encoded records.
+
+    ``x`` should be the records as released (decoded and encoded again): raw generator
+    outputs sit off the integer grid and between categories, and would never equal a
+    training record.
+    """
     table = _group_shares(scenario, x)
     overall: dict[str, float] = {}
     notes: dict[str, str] = {}

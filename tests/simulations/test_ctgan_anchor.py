@@ -34,9 +34,12 @@ def test_anchor_writes_a_scored_run(tmp_path: Path) -> None:
     assert (out / "generator.pt").stat().st_size > 0
     # same seed, same files, bit for bit
     again = run_ctgan(
-        RunConfig.from_mapping(_config(tmp_path).to_mapping() | {"output-dir": str(tmp_path / "b")}),
-        epochs=2, verbose=False,
-    )  # fmt: skip
+        RunConfig.from_mapping(
+            _config(tmp_path).to_mapping() | {"output-dir": str(tmp_path / "b")}
+        ),
+        epochs=2,
+        verbose=False,
+    )
     for name in ("samples.csv", "metrics.csv", "generator.pt"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
