@@ -38,5 +38,5 @@ def test_rescored_table_equals_the_runs_own_last_round(tmp_path: Path) -> None:
 
 
 def test_nothing_to_rescore_is_said(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="holds samples.csv and config.json"):
+    with pytest.raises(FileNotFoundError, match=r"holds samples\.csv and config\.json"):
         rescore(tmp_path)
