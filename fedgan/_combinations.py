@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from typing import TYPE_CHECKING
 
-from fedgan._coerce import check
+from fedgan._coerce import check, renamed
 from fedgan.choices import PER_SOURCE_FEDERATIONS
 from fedgan.data import ScenarioSpec
 
@@ -39,17 +39,8 @@ def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
         f"must not be {config.federation!r} with dp = 'generator-gradient': that design sends "
         "the critic off the client, so the critic itself must be private (dp = 'critic')",
     )
-    check(
-        not (config.dp == "critic" and config.gp_every > 1),
-        "gp_every",
-        "must be 1 with dp = 'critic' (per-sample clipping needs every step's own penalty)",
-    )
-    check(
-        not (config.dp == "critic" and config.gp_fraction < 1),
-        "gp_fraction",
-        "must be 1.0 with dp = 'critic': each sample's clipped gradient carries its own "
-        f"penalty term, so the penalty cannot use a share of the batch; got {config.gp_fraction}",
-    )
+    with renamed():  # the penalty schedule honours or refuses each option under DP itself
+        config.train.penalty_schedule(private=config.dp == "critic")
     check(
         config.model == "mlp" or spec.dataset == "digits",
         "model",

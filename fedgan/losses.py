@@ -13,7 +13,9 @@ and the penalty's balance (every group equally, or every row equally).
 :func:`row_weights` makes ``a``, ``b`` and ``c``; the plain training step
 (:func:`critic_objective`, :func:`generator_objective`), the differentially private
 per-sample step (each row's own term) and the score-level :func:`critic_loss` /
-:func:`generator_loss` all use them. :class:`GroupReweighter` chooses ``w_g``.
+:func:`generator_loss` all use them. :class:`GroupReweighter` chooses ``w_g``;
+:class:`PenaltySchedule` says which critic steps carry the penalty and at what weight
+(lazy regularisation, a share of the batch, and what differential privacy refuses).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from torch import Tensor
 
 from fedgan._checks import check_floating, check_index, check_not_string
 from fedgan._reweighting import GroupReweighter, GroupWeighting
+from fedgan._schedule import PenaltySchedule, PenaltyTerm
 from fedgan.choices import Balance
 from fedgan.penalties import GroupPenalty, penalty_terms
 
@@ -34,6 +37,7 @@ __all__ = [
     "CriticObjective",
     "GroupReweighter",
     "GroupWeighting",
+    "PenaltySchedule",
     "PenaltyTerm",
     "RowWeights",
     "critic_loss",
@@ -111,28 +115,6 @@ def row_weights(
     else:
         c = lam[groups] / groups.shape[0]
     return RowWeights(real=a, fake=b, penalty=c)
-
-
-@dataclass(frozen=True)
-class PenaltyTerm:
-    """The penalty of one critic step: λ per group (gain included), target, balance, share.
-
-    Attributes
-    ----------
-    lambdas : Tensor
-        ``[G]`` λ_g, already multiplied by the lazy-regularisation gain.
-    target : float
-        Target gradient norm.
-    balance : {"group", "sample"}
-        How rows are averaged.
-    fraction : float
-        Share of the batch the penalty is computed on, in (0, 1].
-    """
-
-    lambdas: Tensor
-    target: float = 1.0
-    balance: Balance = "group"
-    fraction: float = 1.0
 
 
 @dataclass(frozen=True)

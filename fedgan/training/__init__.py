@@ -8,9 +8,11 @@ generator updates with ``n_critic`` critic updates each, through the one objecti
 the run. Batches come from :class:`BatchSampler` (uniform, stratified by group, or
 Poisson under differential privacy).
 
-Lazy regularisation (``gp_every = k > 1``) applies the penalty on every k-th critic
-step with weight ``k·λ`` and rescales the critic's Adam lr and betas by ``k/(k+1)``,
-as StyleGAN2 does for R1.
+Which critic steps carry the penalty, and at what weight, is the penalty's schedule
+(:class:`fedgan.losses.PenaltySchedule`, from ``TrainConfig.penalty_schedule``): lazy
+regularisation (``gp_every = k > 1``: every k-th step at ``k·λ``, the critic's Adam lr and
+betas to the power ``k/(k+1)``, as StyleGAN2 does for R1), a share of the batch, and what
+differential privacy refuses.
 
 When the generator is trained where it is not copied (the ``shared-generator``
 federation), a client runs :func:`train_critic` only, and :class:`ServerGenerator` takes

@@ -6,11 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-import torch
-
-from fedgan._checks import FieldError, group_lambdas
+from fedgan._checks import FieldError
 from fedgan.choices import BALANCES, Balance, one_of
-from fedgan.losses import GroupWeighting
+from fedgan.losses import GroupWeighting, PenaltySchedule
 
 __all__ = ["BatchSampling", "TrainConfig"]
 
@@ -108,15 +106,22 @@ class TrainConfig:
         if self.batch_sampling not in get_args(BatchSampling):
             raise FieldError("batch_sampling", one_of(self.batch_sampling, get_args(BatchSampling)))
 
-    @property
-    def penalised(self) -> bool:
-        """Whether any λ is positive."""
-        lam = self.lambda_gp
-        return any(v > 0 for v in lam) if isinstance(lam, tuple) else lam > 0
+    def penalty_schedule(self, *, private: bool = False) -> PenaltySchedule:
+        """Which critic steps carry the penalty, and at what weight (``fedgan.losses``).
 
-    def lambdas(self, num_groups: int, device: torch.device) -> torch.Tensor:
-        """``[num_groups]`` λ_g times the lazy-regularisation gain ``gp_every``."""
-        return group_lambdas(self.lambda_gp, num_groups, device=device) * self.gp_every
+        Raises
+        ------
+        FieldError
+            For ``gp_every`` > 1 or ``gp_fraction`` < 1 with ``private``.
+        """
+        return PenaltySchedule(
+            self.lambda_gp,
+            every=self.gp_every,
+            fraction=self.gp_fraction,
+            target=self.gp_target,
+            balance=self.gp_balance,
+            private=private,
+        )
 
     def lr_factor(self, step: int, total_steps: int) -> float:
         """Linear decay from 1 at step 0 to ``lr_final`` at ``total_steps``."""

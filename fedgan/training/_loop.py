@@ -32,12 +32,12 @@ def critic_step(
     *,
     num_groups: int,
     paired: bool,
-    lambdas: Tensor | None,
+    penalty: PenaltyTerm | None,
     rng: torch.Generator,
 ) -> CriticObjective:
     """One critic update on ``batch`` against detached ``fake`` rows (updates ``state``).
 
-    ``lambdas`` is ``None`` on steps without the penalty (lazy regularisation).
+    ``penalty`` is ``None`` on steps without the penalty (see :class:`PenaltySchedule`).
     """
     config = state.config
     weights = state.reweighter.weights.to(batch.x.device)
@@ -47,22 +47,18 @@ def critic_step(
             num_groups=num_groups,
             group_weights=weights,
             paired=paired,
-            lambdas=lambdas,
+            lambdas=None if penalty is None else penalty.lambdas,
             balance=config.gp_balance,
         )
+        target = config.gp_target if penalty is None else penalty.target
         state.private.step(
-            batch.x, fake, labels=batch.critic_labels, weights=rw, target=config.gp_target, rng=rng
+            batch.x, fake, labels=batch.critic_labels, weights=rw, target=target, rng=rng
         )
         state.steps += 1
         # Diagnostics computed on private rows would leak them: not released under DP.
         nan = torch.full((num_groups,), float("nan"), dtype=torch.float64, device=batch.x.device)
         return CriticObjective(
             loss=torch.zeros((), dtype=torch.float64), wasserstein=nan, penalty=None
-        )
-    penalty = None
-    if lambdas is not None:
-        penalty = PenaltyTerm(
-            lambdas, target=config.gp_target, balance=config.gp_balance, fraction=config.gp_fraction
         )
     out = critic_objective(
         state.critic,
@@ -226,15 +222,12 @@ class _CriticUpdates:
             rng=rng,
             poisson_rate=None if state.private is None else state.private.sample_rate,
         )
-        lambdas = config.lambdas(data.num_groups, data.x.device) if config.penalised else None
-        if state.private is not None and lambdas is not None:
-            lambdas = lambdas / config.gp_every  # no lazy gain: DP clips every step's own penalty
-        self.lambdas = lambdas
-        gain = 1 if state.private is not None else config.gp_every
-        self.stats = StatsAccumulator(data.num_groups, data.x.device, gain)
+        self.schedule = config.penalty_schedule(private=state.private is not None)
+        self.penalty = self.schedule.term(data.num_groups, data.x.device)
+        self.stats = StatsAccumulator(data.num_groups, data.x.device, self.schedule.gain)
 
     def run(self, steps: int) -> None:
-        state, data, config = self.state, self.data, self.state.config
+        state, data = self.state, self.data
         for _ in range(steps):
             batch = self.sampler.batch()
             with torch.no_grad():
@@ -242,14 +235,13 @@ class _CriticUpdates:
                     len(batch), self.generator.latent_dim, device=data.x.device, generator=self.rng
                 )
                 fake = self.generator(z, batch.labels, batch.sources)
-            lazy_on = state.private is not None or state.steps % config.gp_every == 0
             out = critic_step(
                 state,
                 batch,
                 fake,
                 num_groups=data.num_groups,
                 paired=data.paired,
-                lambdas=self.lambdas if lazy_on else None,
+                penalty=self.penalty if self.schedule.applies(state.steps) else None,
                 rng=self.rng,
             )
             self.stats.critic(out)

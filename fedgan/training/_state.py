@@ -115,7 +115,7 @@ class LocalState:
     @classmethod
     def create(cls, critic: Critic, data: ClientData, config: TrainConfig) -> LocalState:
         """Build the critic's Adam (lazy-regularisation-adjusted) and the group weights."""
-        c = config.gp_every / (config.gp_every + 1) if config.gp_every > 1 else 1.0
+        c = config.penalty_schedule().adam_power
         opt = torch.optim.Adam(
             critic.parameters(),
             lr=config.lr_d * c,

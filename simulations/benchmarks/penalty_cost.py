@@ -55,13 +55,14 @@ def _time_steps(
     rng = torch.Generator().manual_seed(0)
     rows = BatchSampler(data, batch_size=batch, sampling="uniform", rng=rng).batch()
     fake = gen.sample(batch)
-    lam = cfg.lambdas(2, torch.device("cpu")) if cfg.penalised else None
+    schedule = cfg.penalty_schedule()
+    term = schedule.term(2, torch.device("cpu"))
     k = cfg.gp_every
 
     def step() -> None:
-        on = state.steps % k == 0
+        on = schedule.applies(state.steps)
         critic_step(
-            state, rows, fake, num_groups=2, paired=False, lambdas=lam if on else None, rng=rng
+            state, rows, fake, num_groups=2, paired=False, penalty=term if on else None, rng=rng
         )
 
     for _ in range(max(3, k)):  # warm-up
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
             ms = _time_steps(shape, kind, batch, cfg, args.repeats)
             base.setdefault(label, ms)
             row += f"{ms:12.3f} ms  x{ms / base[label]:5.2f}     "
-        if args.train_steps and cfg.penalised:
+        if args.train_steps and cfg.penalty_schedule().active:
             row += f"{_ring_gap(cfg, args.train_steps):.4f}"
         print(row, flush=True)
 
