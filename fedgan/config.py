@@ -141,6 +141,13 @@ class RunConfig:
         return {key_of(f.name): getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
 
     def __post_init__(self) -> None:
+        """Coerce every key to its annotation, then check values and combinations.
+
+        Raises
+        ------
+        RunConfigError
+            Naming the first bad key and what it allows.
+        """
         for name, kind in _field_types().items():  # one coercion, read from the annotations
             object.__setattr__(self, name, coerce(key_of(name), getattr(self, name), kind))
         check(

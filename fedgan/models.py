@@ -141,6 +141,7 @@ class Generator(nn.Module):
         activation: GeneratorActivation = "relu",
         source_conditioning: SourceConditioning = "concat",
     ) -> None:
+        """Check the sizes, then build the body (MLP or conv) and the per-source parts."""
         super().__init__()
         _check_sizes(
             latent_dim=latent_dim,

@@ -9,14 +9,10 @@ whether a non-IID federation learns the mixture of its clients' data at all.
 :func:`client_weights` gives the aggregation weights.
 """
 
+from fedgan.federation._chaos import SimulatedFailure
 from fedgan.federation._checkpoint import checkpoint_dir
 from fedgan.federation._checkpoint import clear as clear_checkpoints
-from fedgan.federation._client import (
-    ClientRoundResult,
-    SimulatedFailure,
-    client_hello,
-    client_round,
-)
+from fedgan.federation._client import ClientRoundResult, client_hello, client_round
 from fedgan.federation._designs import (
     DESIGNS,
     ClientConditional,

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from fedgan.config import RunConfig
+from fedgan.federation._chaos import LIE_ROWS, with_chaos
 from fedgan.federation._checkpoint import load_client, save_client
 from fedgan.federation._client_state import (
     epsilon_spent,
@@ -24,8 +25,6 @@ from fedgan.protocol import ReplyStatus, report_metrics
 from fedgan.training import resolve_device, train_critic, train_local
 
 __all__ = ["ClientRoundResult", "client_hello", "client_round"]
-
-_LIE = 1e6  # rows a lying client adds to every group it declares (lie-at-handshake)
 
 log = logging.getLogger("fedgan")
 
@@ -70,11 +69,11 @@ def client_hello(
     )
     counts = data.group_counts()
     if partition_id == config.lie_at_handshake:  # chaos testing: a lying declaration
-        counts = counts + _LIE
+        counts = counts + LIE_ROWS
     return report_metrics(partition_id=partition_id, num_partitions=num_partitions, counts=counts)
 
 
-def client_round(
+def _train_round(
     config: RunConfig,
     *,
     partition_id: int,
@@ -85,8 +84,9 @@ def client_round(
     pooled: bool = False,
     resumed_from: int = 0,
     data_path: str | None = None,
+    keep: bool = True,
 ) -> ClientRoundResult:
-    """Train this client's round and build its reply.
+    """Restore the client, check its privacy budget, train, and build its reply.
 
     Parameters
     ----------
@@ -107,23 +107,14 @@ def client_round(
         its checkpoint from a round no later than that.
     data_path : str, optional
         A data owner's own file (node config ``data-path``) instead of the scenario's split.
-
-    Raises
-    ------
-    SimulatedFailure
-        On the rounds ``fail-rate`` picks (chaos testing).
+    keep : bool
+        Keep what was learnt (state and checkpoint); ``False`` returns the state the round
+        started from (a faulty round of the chaos test).
 
     Returns
     -------
     ClientRoundResult
     """
-    faulty = (
-        bool(config.fail_rate) and _draw(config.seed, server_round, partition_id) < config.fail_rate
-    )
-    if faulty and config.fail_mode == "crash":
-        raise SimulatedFailure(
-            f"partition {partition_id}, round {server_round}: failure injected by fail-rate"
-        )
     if saved is None and resumed_from > 0:
         saved = load_client(config, partition_id, resumed_from)
     design = design_for(config.federation)
@@ -214,9 +205,10 @@ def client_round(
             "privacy/epsilon": epsilon_spent(state),
         },
     )
-    if faulty:  # chaos testing: a faulty reply, and the client keeps its old state
-        arrays, metrics = _corrupt(config.fail_mode, design.upload(generator, critic), metrics)
-        return ClientRoundResult(arrays=arrays, metrics=metrics, state=dict(saved or {}))
+    if not keep:
+        return ClientRoundResult(
+            arrays=design.upload(generator, critic), metrics=metrics, state=dict(saved or {})
+        )
     kept = save_state(state, generator, design, server_round=server_round)
     try:
         save_client(config, partition_id, server_round, kept)
@@ -227,21 +219,6 @@ def client_round(
     return ClientRoundResult(arrays=design.upload(generator, critic), metrics=metrics, state=kept)
 
 
-def _corrupt(
-    mode: str, arrays: dict[str, np.ndarray], metrics: dict[str, float]
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """A faulty client's reply (chaos testing): NaN arrays, ×1e4 arrays, or inflated counts."""
-    if mode == "nan":
-        return {k: np.full_like(v, np.nan) for k, v in arrays.items()}, metrics
-    if mode == "scale":
-        return {k: v * 1e4 for k, v in arrays.items()}, metrics
-    return arrays, {k: v * 1e6 if k.endswith("/count") else v for k, v in metrics.items()}
-
-
-class SimulatedFailure(RuntimeError):
-    """A client failure injected by ``fail-rate`` (chaos testing)."""
-
-
-def _draw(seed: int, server_round: int, partition_id: int) -> float:
-    """A uniform number fixed by (seed, round, client): which rounds fail is reproducible."""
-    return float(np.random.default_rng([seed, server_round, partition_id, 7]).random())
+client_round = with_chaos(_train_round)
+"""Train this client's round and build its reply (:func:`_train_round`), with the faults
+``fail-rate`` injects around it (:func:`~fedgan.federation._chaos.with_chaos`)."""
