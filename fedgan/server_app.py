@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 import strategies as _strategies
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints
+from fedgan.federation import FederatedRun, RoundLine, check_split, clear_checkpoints
 from fedgan.results import check_writable, read_reference, write_run
 
 if not getattr(_strategies, "FEDGAN_STRATEGIES", False):
@@ -60,6 +60,8 @@ def main(grid: Grid, context: Context) -> None:
     _fork_safe_blas()
     config = RunConfig.from_mapping(context.run_config)  # refuses bad keys before any work
     check_writable(config.output_path)
+    if config.num_partitions:  # a split the run config fixes is checked before waiting for nodes
+        check_split(config, config.num_partitions)
     reference = read_reference(config)
     strategy = FederatedGAN(config, on_round=_print_round)
     strategy.start(grid)
