@@ -52,6 +52,7 @@ class FederatedGAN(Strategy):
         self.config, self.on_round, self.timeout = config, on_round, timeout
         self.run: FederatedRun | None = None
         self.nodes: dict[int, int] = {}  # partition id → node id
+        self._sent: dict[str, int] = {}  # this round's message id → node id
 
     def summary(self) -> None:
         """Log the design and weighting."""
@@ -114,7 +115,7 @@ class FederatedGAN(Strategy):
         """Hand the replies to the run's aggregator; return the new shared weights."""
         assert self.run is not None, "start() builds the run"
         pids = {node: pid for pid, node in self.nodes.items()}
-        line = self.run.finish_round(server_round, [_reply(m, pids) for m in replies])
+        line = self.run.finish_round(server_round, [_reply(m, pids, self._sent) for m in replies])
         if self.on_round is not None:
             self.on_round(self.run, line)
         if line.outcome is None or not line.outcome.updated:
@@ -149,6 +150,9 @@ class FederatedGAN(Strategy):
         for rnd in range(first, (num_rounds or self.config.num_server_rounds) + 1):
             messages = self.configure_train(rnd, arrays, ConfigRecord(), grid)
             replies = grid.send_and_receive(messages, timeout=timeout or self.timeout)
+            # the grid has given each message its id: an error the SuperLink sends in a node's
+            # place (node unavailable) names only the message it answers
+            self._sent = {m.metadata.message_id: m.metadata.dst_node_id for m in messages}
             new, metrics = self.aggregate_train(rnd, replies)
             if new is not None:
                 arrays = result.arrays = new
@@ -159,9 +163,16 @@ class FederatedGAN(Strategy):
         return result
 
 
-def _reply(msg: Message, partitions: dict[int, int]) -> Reply:
-    """A Flower reply as the aggregator takes it; the partition is the one the node joined as."""
-    pid = partitions.get(msg.metadata.src_node_id, -1)
+def _reply(msg: Message, partitions: dict[int, int], sent: dict[str, int]) -> Reply:
+    """A Flower reply as the aggregator takes it; the partition is the one the node joined as.
+
+    ``sent`` maps each instruction's message id to its node: a reply the SuperLink writes
+    for a node it found unavailable comes from the SuperLink, not from the node.
+    """
+    node = msg.metadata.src_node_id
+    if node not in partitions:
+        node = sent.get(msg.metadata.reply_to_message_id, node)
+    pid = partitions.get(node, -1)
     if msg.has_error():
         return Reply(partition_id=pid, arrays={}, metrics={}, error=str(msg.error.reason))
     content = msg.content
