@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -222,9 +223,36 @@ class LocalDeployment:
                 timeout=timeout,
                 check=False,
             )
-        found = re.search(r"Successfully started run (\d+)", self.log("flwr-run"))
-        status = run_status(found.group(1) if found else None, self.env, self.app, CONNECTION)
+        status = run_status(self.run_id(), self.env, self.app, CONNECTION)
         return status or "unknown (no run id in the log)"
+
+    def kill(self, name: str) -> None:
+        """SIGKILL process ``name`` and everything it started (a crash, for fault drills)."""
+        proc = self.processes[name]
+        for pid in children([proc.pid]):  # the SuperLink's ServerApp process goes with it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(timeout=30)
+
+    def run_id(self) -> str | None:
+        """The id of the run ``flwr run`` last started, from its log."""
+        found = re.search(r"Successfully started run (\d+)", self.log("flwr-run"))
+        return found.group(1) if found else None
+
+    def stop_run(self) -> None:
+        """``flwr stop`` the run ``flwr run`` last started."""
+        run_id = self.run_id()
+        if run_id is not None:
+            subprocess.run(
+                [_bin("flwr"), "stop", run_id, CONNECTION],
+                env=self.env,
+                cwd=self.workdir,
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
 
     def stop(self) -> None:
         """Stop every process this deployment started (and their children), by PID."""
