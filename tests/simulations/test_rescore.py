@@ -11,7 +11,7 @@ import pytest
 from fedgan.config import RunConfig
 from fedgan.federation import run_in_process
 from fedgan.results import write_run
-from simulations.rescore import main, rescore
+from simulations.rescore import main, rescore, table_summary
 
 pytest.importorskip("sdmetrics")
 
@@ -35,6 +35,9 @@ def test_rescored_table_equals_the_runs_own_last_round(tmp_path: Path) -> None:
     assert again["run"].unique().tolist() == ["e/seed0"]
     for col in ("overall_coverage", "overall_quality", "overall_dcr_ratio", "mass_ratio"):
         np.testing.assert_allclose(again[col], last[col], rtol=1e-9, err_msg=col)
+    row = table_summary(again, tmp_path / "sweep").splitlines()[-1]
+    # a 4-round run has not learned; one seed: no spread to report
+    assert row.startswith("| e | 0/1 | ") and "± nan" in row
 
 
 def test_nothing_to_rescore_is_said(tmp_path: Path) -> None:
