@@ -13,8 +13,8 @@ from threadpoolctl import threadpool_limits
 
 import strategies as _strategies
 from fedgan.config import RunConfig
-from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine, check_split, clear_checkpoints
+from fedgan.console import PREFIX
+from fedgan.federation import check_split, clear_checkpoints
 from fedgan.results import check_writable, read_reference, write_run
 
 if not getattr(_strategies, "FEDGAN_STRATEGIES", False):
@@ -26,22 +26,6 @@ if not getattr(_strategies, "FEDGAN_STRATEGIES", False):
 from strategies import FederatedGAN
 
 app = ServerApp()
-
-
-def _print_round(run: FederatedRun, line: RoundLine) -> None:
-    if line.metrics:
-        clients = len(line.outcome.accepted) if line.outcome else 0
-        print(
-            round_line(
-                line.server_round,
-                run.config.num_server_rounds,
-                line.metrics,
-                seconds=line.seconds,
-                clients=clients,
-                group_names=run.scenario.group_names,
-            ),
-            flush=True,
-        )
 
 
 def _fork_safe_blas() -> None:
@@ -63,7 +47,7 @@ def main(grid: Grid, context: Context) -> None:
     if config.num_partitions:  # a split the run config fixes is checked before waiting for nodes
         check_split(config, config.num_partitions)
     reference = read_reference(config)
-    strategy = FederatedGAN(config, on_round=_print_round)
+    strategy = FederatedGAN(config, on_round=lambda run, line: run.print_round(line))
     strategy.start(grid)
     assert strategy.run is not None
     files = strategy.run.files(mode="federated", reference=reference)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fedgan.config import RunConfig
-from fedgan.console import PREFIX, round_line
+from fedgan.console import PREFIX
 from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
 from fedgan.results import config_fingerprint, write_run
 from fedgan.training import use_cpus
@@ -49,17 +49,7 @@ _FEDERATION_ONLY = (
 
 
 def _printer(run: FederatedRun, line: RoundLine) -> None:
-    if line.metrics:
-        print(
-            round_line(
-                line.server_round,
-                run.config.num_server_rounds,
-                line.metrics,
-                seconds=line.seconds,
-                group_names=run.scenario.group_names,
-            ).replace(PREFIX, "[centralised]"),
-            flush=True,
-        )
+    run.print_round(line, label="[centralised]", clients=False)
 
 
 def run_centralised(config: RunConfig, *, verbose: bool = True) -> Path:

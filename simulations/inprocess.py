@@ -12,29 +12,13 @@ from __future__ import annotations
 import argparse
 
 from fedgan.config import RunConfig
-from fedgan.console import PREFIX, round_line
-from fedgan.federation import FederatedRun, RoundLine, clear_checkpoints, run_in_process
+from fedgan.console import PREFIX
+from fedgan.federation import clear_checkpoints, run_in_process
 from fedgan.results import check_writable, read_reference, write_run
 from fedgan.training import use_cpus
 from simulations._cli import add_cpus_option, parse_run_config
 
 __all__ = ["main"]
-
-
-def _printer(run: FederatedRun, line: RoundLine) -> None:
-    if line.metrics:
-        clients = len(line.outcome.accepted) if line.outcome else 0
-        print(
-            round_line(
-                line.server_round,
-                run.config.num_server_rounds,
-                line.metrics,
-                seconds=line.seconds,
-                clients=clients,
-                group_names=run.scenario.group_names,
-            ),
-            flush=True,
-        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,7 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     config = RunConfig.from_mapping(parse_run_config(args.run_config))
     check_writable(config.output_path)
     reference = read_reference(config)  # a missing reference stops the run before any work
-    run = run_in_process(config, num_partitions=args.num_partitions, on_round=_printer)
+    run = run_in_process(
+        config, num_partitions=args.num_partitions, on_round=lambda run, line: run.print_round(line)
+    )
     files = run.files(mode="federated", reference=reference)
     out = write_run(config.output_path, files)
     clear_checkpoints(config)

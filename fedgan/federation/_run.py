@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from fedgan.config import RunConfig
+from fedgan.console import PREFIX, round_line
 from fedgan.data import Scenario
 from fedgan.evaluation import Evaluator, MetricBoard, verdict
 from fedgan.federation._checkpoint import (
@@ -234,6 +235,21 @@ class FederatedRun:
             f"no client update was merged in any of the {self.config.num_server_rounds} rounds, "
             f"so the generator is untrained; replies: {'; '.join(reasons[:5]) or 'none arrived'}"
         )
+
+    def print_round(self, line: RoundLine, *, label: str = PREFIX, clients: bool = True) -> None:
+        """Print a round's console line (rounds that were scored have one), led by ``label``."""
+        if not line.metrics:
+            return
+        accepted = len(line.outcome.accepted) if line.outcome else 0
+        text = round_line(
+            line.server_round,
+            self.config.num_server_rounds,
+            line.metrics,
+            seconds=line.seconds,
+            clients=accepted if clients else None,
+            group_names=self.scenario.group_names,
+        )
+        print(text.replace(PREFIX, label), flush=True)
 
     @property
     def elapsed(self) -> float:
