@@ -52,10 +52,13 @@ SUMMARY_COLUMNS = (
 )
 
 
-def load_sweep(path: Path, *, seeds: Sequence[int] | None = None) -> dict[str, Any]:
+def load_sweep(
+    path: Path, *, seeds: Sequence[int] | None = None, only: Sequence[str] | None = None
+) -> dict[str, Any]:
     """Read and validate a sweep file; every run config is checked before anything runs.
 
-    ``seeds``, when given, replaces the file's seeds (e.g. one seed of an expensive sweep).
+    ``seeds``, when given, replaces the file's seeds (e.g. one seed of an expensive sweep);
+    ``only`` keeps the variants with these labels (an unknown label is refused).
     """
     path = Path(path)
     if not path.is_file():
@@ -70,6 +73,12 @@ def load_sweep(path: Path, *, seeds: Sequence[int] | None = None) -> dict[str, A
             raise ValueError(f"sweep file {path}: missing key {key!r}")
     if not sweep["variants"] or not all("label" in v for v in sweep["variants"]):
         raise ValueError(f"sweep file {path}: every [[variants]] entry needs a label")
+    if only is not None:
+        labels = [v["label"] for v in sweep["variants"]]
+        unknown = sorted(set(only) - set(labels))
+        if unknown or not only:
+            raise ValueError(f"only: unknown variant(s) {unknown}; the sweep has {labels}")
+        sweep["variants"] = [v for v in sweep["variants"] if v["label"] in only]
     for v in sweep["variants"]:
         if v.get("mode", "federated") not in MODES:
             raise ValueError(
@@ -118,10 +127,15 @@ def _order(sweep: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
 
 
 def run_sweep(
-    path: Path, out: Path, *, timeout: float = 1800.0, seeds: Sequence[int] | None = None
+    path: Path,
+    out: Path,
+    *,
+    timeout: float = 1800.0,
+    seeds: Sequence[int] | None = None,
+    only: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Run every variant × seed not yet finished under ``out``; return the gathered table."""
-    sweep = load_sweep(path, seeds=seeds)
+    sweep = load_sweep(path, seeds=seeds, only=only)
     jobs = _order(sweep)
     reference = {
         s: out / v["label"] / f"seed{s}" for v, s in jobs if v.get("mode") == "centralised"
@@ -283,12 +297,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--seeds", type=int, nargs="+", default=None, help="run these seeds, not the file's"
     )
+    ap.add_argument(
+        "--only", nargs="+", default=None, help="run only the variants with these labels"
+    )
     add_cpus_option(ap)
     args = ap.parse_args(argv)
     use_cpus(args.num_cpus)
-    sweep = load_sweep(args.sweep, seeds=args.seeds)
+    sweep = load_sweep(args.sweep, seeds=args.seeds, only=args.only)
     out = args.out or ROOT / "results" / sweep["name"]
-    table = run_sweep(args.sweep, out, timeout=args.timeout, seeds=args.seeds)
+    table = run_sweep(args.sweep, out, timeout=args.timeout, seeds=args.seeds, only=args.only)
     print(markdown_summary(table))
     print(f"[sweep] results in {out.resolve()}")
 

@@ -139,3 +139,14 @@ def test_seeds_override_replaces_the_files_seeds(tmp_path: Path) -> None:
 def test_every_shipped_sweep_file_is_valid(path: Path) -> None:
     sweep = load_sweep(path)
     assert sweep["variants"] and sweep["seeds"]
+
+
+def test_only_keeps_the_named_variants_and_refuses_unknown_ones(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(
+        'name = "x"\nseeds = [0]\n[[variants]]\nlabel = "a"\n[[variants]]\nlabel = "b"\n'
+        '[[variants]]\nlabel = "c"\nmode = "ctgan"\n'
+    )
+    assert [v["label"] for v in load_sweep(f, only=["c", "a"])["variants"]] == ["a", "c"]
+    with pytest.raises(ValueError, match=r"unknown variant\(s\) \['z'\]"):
+        load_sweep(f, only=["a", "z"])
