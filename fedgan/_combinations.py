@@ -6,7 +6,6 @@ import importlib.util
 from typing import TYPE_CHECKING
 
 from fedgan._coerce import check, renamed
-from fedgan.choices import PER_SOURCE_FEDERATIONS
 from fedgan.data import ScenarioSpec
 
 if TYPE_CHECKING:
@@ -17,7 +16,7 @@ __all__ = ["check_combinations"]
 
 def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
     """Raise a ``RunConfigError`` naming the key of the first combination refused."""
-    conditional = config.federation in PER_SOURCE_FEDERATIONS
+    design = config.design
     check(
         not config.tensorboard or importlib.util.find_spec("tensorboard") is not None,
         "tensorboard",
@@ -25,16 +24,13 @@ def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
         "pip install 'fedgan[tensorboard]', or set it to false",
     )
     check(
-        not (conditional and spec.conditioning.value != "none"),
+        not (design.per_source and spec.conditioning.value != "none"),
         "conditioning",
         f"must be 'none' with federation = {config.federation!r}: its sources already "
         f"carry the group; got {spec.conditioning.value!r}",
     )
     check(
-        not (
-            config.dp == "generator-gradient"
-            and config.federation in ("shared-critic", "shared-generator")
-        ),
+        not (config.dp == "generator-gradient" and design.critic_leaves_client),
         "federation",
         f"must not be {config.federation!r} with dp = 'generator-gradient': that design sends "
         "the critic off the client, so the critic itself must be private (dp = 'critic')",
@@ -47,8 +43,7 @@ def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
         f"'conv' needs image data (a digits scenario); {config.scenario!r} is {spec.dataset}",
     )
     check(
-        config.model == "mlp"
-        or not (config.federation == "client-conditional" and config.source_layers),
+        config.model == "mlp" or not (design.owns_layers and config.source_layers),
         "source_layers",
         "must be 0 with model = 'conv' (only MLP layers can be per source)",
     )

@@ -20,7 +20,7 @@ import torch
 
 from fedgan.config import RunConfig
 from fedgan.data import Conditioning, Scenario
-from fedgan.federation import design_for, make_models
+from fedgan.federation import make_models
 from fedgan.federation._setup import load_scenario_once
 from fedgan.models import Generator
 from fedgan.results import samples_frame
@@ -161,9 +161,7 @@ def load(run_dir: str | Path) -> TrainedGenerator:
     config = RunConfig.from_mapping({k: v for k, v in settings.items() if k not in _FACTS})
     scenario = load_scenario_once(config)
     partitions = 1 if settings.get("mode") == "centralised" else int(settings["num-partitions"])
-    generator, _ = make_models(
-        config, scenario, design_for(config.federation), num_partitions=partitions
-    )
+    generator, _ = make_models(config, scenario, config.design, num_partitions=partitions)
     generator.load_state_dict(
         torch.load(folder / "generator.pt", weights_only=True, map_location="cpu")
     )

@@ -22,7 +22,6 @@ from typing import Any
 from fedgan._coerce import RunConfigError, check, coerce, key_of, renamed
 from fedgan._combinations import check_combinations
 from fedgan.choices import (
-    PER_SOURCE_FEDERATIONS,
     Aggregation,
     AggregationRule,
     Balance,
@@ -37,6 +36,7 @@ from fedgan.choices import (
     SourceConditioning,
 )
 from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
+from fedgan.designs import DESIGNS, FederationDesign
 from fedgan.losses import GroupWeighting
 from fedgan.privacy import PrivacySettings
 from fedgan.training import BatchSampling, TrainConfig
@@ -243,7 +243,7 @@ class RunConfig:
         if self.group_weighting != "auto":
             return self.group_weighting
         conditioning = (spec or self.scenario_spec()).conditioning.value
-        paired = self.federation in PER_SOURCE_FEDERATIONS or conditioning != "none"
+        paired = self.design.per_source or conditioning != "none"
         return "uniform" if paired else "proportional"
 
     def _build_privacy(self) -> PrivacySettings:
@@ -256,6 +256,11 @@ class RunConfig:
             epsilon_budget=self.epsilon_budget,
             planned_steps=self.private_steps_per_round() * self.num_server_rounds,
         )
+
+    @property
+    def design(self) -> FederationDesign:
+        """The federation design ``federation`` names (:data:`fedgan.designs.DESIGNS`)."""
+        return DESIGNS[self.federation]
 
     @property
     def train(self) -> TrainConfig:
@@ -283,7 +288,7 @@ class RunConfig:
         return self.generator_steps
 
     def _catch_up_bound(self) -> int:
-        return self.critic_catch_up if self.federation == "shared-generator" else 0
+        return self.critic_catch_up if self.design.server_trains else 0
 
     def critic_steps_this_round(self, server_round: int, last_round: int) -> int:
         """Critic updates of a ``shared-generator`` client that last trained in ``last_round``.

@@ -1,7 +1,7 @@
 """Federated training, Flower-free: designs, client and server rounds, an in-process runner.
 
 A *federation design* (:data:`DESIGNS`) says what a client trains, what it sends and how
-the server merges it; see :mod:`fedgan.federation._designs` for why the choice decides
+the server merges it; see :mod:`fedgan.designs` for why the choice decides
 whether a non-IID federation learns the mixture of its clients' data at all.
 :func:`client_round` is one client's round, :class:`Aggregator` the server's merge, and
 :class:`FederatedRun` a whole run as the Flower ServerApp drives it;
@@ -9,11 +9,7 @@ whether a non-IID federation learns the mixture of its clients' data at all.
 :func:`client_weights` gives the aggregation weights.
 """
 
-from fedgan.federation._chaos import SimulatedFailure
-from fedgan.federation._checkpoint import checkpoint_dir
-from fedgan.federation._checkpoint import clear as clear_checkpoints
-from fedgan.federation._client import ClientRoundResult, client_hello, client_round
-from fedgan.federation._designs import (
+from fedgan.designs import (
     DESIGNS,
     ClientConditional,
     FederationDesign,
@@ -22,6 +18,10 @@ from fedgan.federation._designs import (
     SharedGenerator,
     design_for,
 )
+from fedgan.federation._chaos import SimulatedFailure
+from fedgan.federation._checkpoint import checkpoint_dir
+from fedgan.federation._checkpoint import clear as clear_checkpoints
+from fedgan.federation._client import ClientRoundResult, client_hello, client_round
 from fedgan.federation._inprocess import run_in_process
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._run import FederatedRun, RoundLine, quality_met, sample_partitions

@@ -19,7 +19,6 @@ from fedgan.federation._client_state import (
     round_would_exceed,
     save_state,
 )
-from fedgan.federation._designs import design_for
 from fedgan.federation._setup import client_data, make_models, round_seed
 from fedgan.protocol import ReplyStatus, report_metrics
 from fedgan.training import resolve_device, train_critic, train_local
@@ -57,7 +56,7 @@ def client_hello(
     data_path: str | None = None,
 ) -> dict[str, float]:
     """The handshake reply: who this client is and how many rows of each group it holds."""
-    design = design_for(config.federation)
+    design = config.design
     _, data = client_data(
         config,
         design,
@@ -117,7 +116,7 @@ def _train_round(
     """
     if saved is None and resumed_from > 0:
         saved = load_client(config, partition_id, resumed_from)
-    design = design_for(config.federation)
+    design = config.design
     device = resolve_device(config.device)
     scenario, data = client_data(
         config,

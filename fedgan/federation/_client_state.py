@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from fedgan.federation._designs import FederationDesign
+from fedgan.designs import FederationDesign
 from fedgan.models import Critic, Generator
 from fedgan.privacy import GeneratorGradientPrivacy, PrivacySettings, make_private_critic
 from fedgan.protocol import pack, unpack

@@ -22,6 +22,7 @@ import pandas as pd
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX, round_line
 from fedgan.data import Scenario
+from fedgan.designs import FederationDesign
 from fedgan.evaluation import Evaluator, MetricBoard, verdict
 from fedgan.federation._checkpoint import (
     append_round_log,
@@ -31,7 +32,6 @@ from fedgan.federation._checkpoint import (
     save_server,
     tables_to_text,
 )
-from fedgan.federation._designs import FederationDesign, design_for
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import load_scenario_once, make_models
@@ -107,7 +107,7 @@ class FederatedRun:
                 f"num-partitions is {config.num_partitions} in the run config but the clients "
                 f"say {k}; leave it 0 or make them agree"
             )
-        design = design_for(config.federation)
+        design = config.design
         scenario = load_scenario_once(config)
         generator, critic = make_models(config, scenario, design, num_partitions=k)
         device = resolve_device(config.device)

@@ -18,9 +18,9 @@ import torch
 
 from fedgan.config import RunConfig
 from fedgan.data import Scenario
+from fedgan.designs import FederationDesign, place_owned
 from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
-from fedgan.federation._designs import FederationDesign, place_owned
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._reply_checks import check_reply
 from fedgan.federation._robust import combine, outlying_updates

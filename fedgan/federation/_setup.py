@@ -9,7 +9,7 @@ import torch
 
 from fedgan.config import RunConfig
 from fedgan.data import Scenario, ScenarioSpec, load_scenario, partition_scenario, read_owner_file
-from fedgan.federation._designs import FederationDesign
+from fedgan.designs import FederationDesign
 from fedgan.models import Critic, Generator, build_models
 from fedgan.training import ClientData
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from fedgan.designs import DESIGNS
 from fedgan.federation._client_state import restore_state, save_state
-from fedgan.federation._designs import DESIGNS
 from fedgan.models import build_models
 from fedgan.privacy import PrivacySettings
 from fedgan.training import ClientData, LocalState, TrainConfig, resolve_device, train_local

@@ -80,6 +80,11 @@ class FederationDesign:
     owns_layers: ClassVar[bool] = False
     server_trains: ClassVar[bool] = False
 
+    @property
+    def critic_leaves_client(self) -> bool:
+        """Whether a client's critic is sent off it (averaged, or stepped against)."""
+        return self.critic_travels or self.server_trains
+
     def num_sources(self, num_groups: int, num_partitions: int) -> int:
         """Generator sources of a federation of ``num_partitions`` clients (0: none)."""
         return num_partitions * num_groups if self.per_source else 0
