@@ -41,7 +41,8 @@ __all__ = [
     "r1_penalty",
 ]
 
-Critic = Callable[..., Tensor]
+CriticFn = Callable[..., Tensor]
+"""Any critic: called as ``critic(x)`` or ``critic(x, labels)`` (not only :class:`fedgan.models.Critic`)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class GroupPenalty:
     count: Tensor
 
 
-def _call(critic: Critic, x: Tensor, labels: Tensor | None) -> Tensor:
+def _call(critic: CriticFn, x: Tensor, labels: Tensor | None) -> Tensor:
     out = critic(x) if labels is None else critic(x, labels)
     if not isinstance(out, Tensor) or out.numel() != x.shape[0]:
         shape = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
@@ -75,7 +76,7 @@ def _call(critic: Critic, x: Tensor, labels: Tensor | None) -> Tensor:
     return out
 
 
-def input_gradient_norms(critic: Critic, x: Tensor, labels: Tensor | None = None) -> Tensor:
+def input_gradient_norms(critic: CriticFn, x: Tensor, labels: Tensor | None = None) -> Tensor:
     """Per-row ‖∇_x D(x)‖₂ with the graph kept, so it can be penalised.
 
     Parameters
@@ -117,7 +118,7 @@ def _check_labels(labels: Tensor | None, batch: int) -> Tensor | None:
 
 
 def gradient_penalty(
-    critic: Critic,
+    critic: CriticFn,
     real: Tensor,
     fake: Tensor,
     *,
@@ -171,7 +172,7 @@ def gradient_penalty(
 
 
 def group_gradient_penalty(
-    critic: Critic,
+    critic: CriticFn,
     real: Tensor,
     fake: Tensor,
     groups: Tensor,
@@ -259,7 +260,7 @@ def group_gradient_penalty(
 
 
 def penalty_terms(
-    critic: Critic,
+    critic: CriticFn,
     real: Tensor,
     fake: Tensor,
     groups: Tensor,
@@ -304,7 +305,7 @@ def penalty_terms(
 
 
 def r1_penalty(
-    critic: Critic,
+    critic: CriticFn,
     real: Tensor,
     *,
     labels: Tensor | None = None,

@@ -26,7 +26,7 @@ from fedgan.federation._inprocess import run_in_process
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._run import FederatedRun, RoundLine, quality_met, sample_partitions
 from fedgan.federation._server import Aggregator
-from fedgan.federation._setup import check_split, client_data, make_models, round_seed
+from fedgan.federation._setup import check_split, client_data, load_split, make_models, round_seed
 from fedgan.federation._weights import client_weights, group_shares
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "client_weights",
     "design_for",
     "group_shares",
+    "load_split",
     "make_models",
     "quality_met",
     "round_seed",

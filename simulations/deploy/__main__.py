@@ -11,7 +11,7 @@ from pathlib import Path
 from fedgan.config import RunConfig
 from fedgan.console import PREFIX
 from fedgan.data import write_owner_file
-from fedgan.federation._setup import load_split
+from fedgan.federation import load_split
 from simulations._cli import parse_run_config
 from simulations.deploy import LocalDeployment
 

@@ -19,7 +19,7 @@ import pytest
 
 from fedgan.config import RunConfig
 from fedgan.data import write_owner_file
-from fedgan.federation._setup import load_split
+from fedgan.federation import load_split
 from simulations._processes import pids_matching
 from simulations.deploy import CONNECTION, LocalDeployment
 from simulations.deploy._certs import make_ca
