@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from fedgan._conv import ConvDown as _ConvDown
 from fedgan._conv import ConvUp as _ConvUp
+from fedgan._source_linear import SourceLinear
 from fedgan.choices import (
     MODEL_KINDS,
     SOURCE_CONDITIONINGS,
@@ -54,51 +55,6 @@ def _check_sizes(**sizes: int) -> None:
             raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
 
 
-class SourceLinear(nn.Module):
-    """A linear layer with one weight matrix per source, all starting equal.
-
-    Parameters
-    ----------
-    num_sources : int
-        Number of sources S.
-    in_features, out_features : int
-        Sizes, as in :class:`torch.nn.Linear`.
-    """
-
-    def __init__(self, num_sources: int, in_features: int, out_features: int) -> None:
-        super().__init__()
-        ref = nn.Linear(in_features, out_features)
-        self.weight = nn.Parameter(ref.weight.detach().expand(num_sources, -1, -1).clone())
-        self.bias = nn.Parameter(ref.bias.detach().expand(num_sources, -1).clone())
-
-    def forward(self, h: Tensor, sources: Tensor) -> Tensor:
-        """``h[i] @ W[sources[i]]ᵀ + b[sources[i]]``, one matrix product per source present."""
-        if sources.numel() and bool((sources[1:] >= sources[:-1]).all()):
-            # Training batches come grouped by source (one client's groups in order): no
-            # sorting or scattering back needed, and one source is a plain linear layer.
-            uniq, counts = torch.unique_consecutive(sources, return_counts=True)
-            if len(uniq) == 1:
-                s = int(uniq[0])
-                return nn.functional.linear(h, self.weight[s], self.bias[s])
-            chunks = h.split(counts.tolist())
-            return torch.cat(
-                [
-                    nn.functional.linear(c, self.weight[s], self.bias[s])
-                    for s, c in zip(uniq.tolist(), chunks)
-                ]
-            )
-        uniq, counts = torch.unique(sources, sorted=True, return_counts=True)
-        order = torch.argsort(sources, stable=True)
-        chunks = h[order].split(counts.tolist())
-        outs = [
-            nn.functional.linear(c, self.weight[s], self.bias[s])
-            for s, c in zip(uniq.tolist(), chunks)
-        ]
-        out = h.new_empty(h.shape[0], self.weight.shape[1])
-        out[order] = torch.cat(outs)
-        return out
-
-
 class Generator(nn.Module):
     """Map noise (and an optional label and source) to a sample.
 
@@ -125,6 +81,9 @@ class Generator(nn.Module):
     source_conditioning : {"concat", "film"}
         How the source embedding conditions the MLP: concatenated to the noise only, or
         also as per-layer gains and biases from a shared projection of it (FiLM).
+    source_groups : int
+        G > 0: a source's code is the row of its group (source id mod G) in a table shared
+        by all sources, plus its own row, which starts at zero (``group-plus-offset``).
     """
 
     def __init__(
@@ -140,6 +99,7 @@ class Generator(nn.Module):
         depth: int = 3,
         activation: GeneratorActivation = "relu",
         source_conditioning: SourceConditioning = "concat",
+        source_groups: int = 0,
     ) -> None:
         """Check the sizes, then build the body (MLP or conv) and the per-source parts."""
         super().__init__()
@@ -173,6 +133,12 @@ class Generator(nn.Module):
         self.activation = _ACTIVATIONS[activation]
         self.embed = nn.Embedding(num_labels, latent_dim) if num_labels else None
         self.source_embed = nn.Embedding(num_sources, latent_dim) if num_sources else None
+        # group-plus-offset: a source's code is its group's row, which every client holding
+        # the group trains, plus the source's own offset, zero at the start
+        self.group_embed: nn.Embedding | None = None
+        if source_groups and self.source_embed is not None:
+            self.group_embed = nn.Embedding(source_groups, latent_dim)
+            nn.init.zeros_(self.source_embed.weight)
         in_dim = latent_dim * (1 + bool(num_labels) + bool(num_sources))
         out_dim = math.prod(self.data_shape)
         self.data_shift: Tensor
@@ -215,7 +181,10 @@ class Generator(nn.Module):
             if table is not None:
                 if ids is None:
                     raise ValueError(f"{what} are required: this generator is conditional on them")
-                parts.append(table(ids))
+                code = table(ids)
+                if table is self.source_embed and self.group_embed is not None:
+                    code = code + self.group_embed(ids % self.group_embed.num_embeddings)
+                parts.append(code)
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
             return self._bound(self.conv(h)).view(z.shape[0], *self.data_shape)
@@ -340,6 +309,7 @@ def build_models(
     depth: int = 3,
     generator_activation: GeneratorActivation = "relu",
     source_conditioning: SourceConditioning = "concat",
+    source_groups: int = 0,
 ) -> tuple[Generator, Critic]:
     """Build a matching generator/critic pair.
 
@@ -361,6 +331,8 @@ def build_models(
         The generator's hidden activation (the critic's is LeakyReLU(0.2)).
     source_conditioning : {"concat", "film"}
         How sources condition the generator, see :class:`Generator`.
+    source_groups : int
+        Groups whose shared rows the source codes add to (0: none), see :class:`Generator`.
 
     Returns
     -------
@@ -379,6 +351,7 @@ def build_models(
         depth=depth,
         activation=generator_activation,
         source_conditioning=source_conditioning,
+        source_groups=source_groups,
     )
     c = Critic(
         data_shape,
