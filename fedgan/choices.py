@@ -18,7 +18,6 @@ __all__ = [
     "MODEL_KINDS",
     "PER_SOURCE_FEDERATIONS",
     "SOURCE_CONDITIONINGS",
-    "SOURCE_EMBEDDINGS",
     "Aggregation",
     "AggregationRule",
     "Balance",
@@ -31,7 +30,6 @@ __all__ = [
     "ModelKind",
     "ScenarioConditioning",
     "SourceConditioning",
-    "SourceEmbedding",
     "allowed",
     "one_of",
 ]
@@ -58,10 +56,6 @@ SourceConditioning = Literal["concat", "film"]
 """How a generator source's embedding conditions the MLP: concatenated to the noise, or
 also as per-layer gains and biases from a shared projection of it (FiLM)."""
 
-SourceEmbedding = Literal["per-source", "group-plus-offset"]
-"""A source's code: its own embedding row, or its group's row (shared by every client
-holding the group) plus its own offset, which starts at zero."""
-
 GroupWeightingChoice = Literal["auto", GroupWeightingName]
 """The run config's ``group-weighting``: a named weighting, or ``auto`` (the design's own)."""
 
@@ -86,7 +80,6 @@ DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
 MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 SOURCE_CONDITIONINGS: tuple[SourceConditioning, ...] = get_args(SourceConditioning)
 AGGREGATION_RULES: tuple[AggregationRule, ...] = get_args(AggregationRule)
-SOURCE_EMBEDDINGS: tuple[SourceEmbedding, ...] = get_args(SourceEmbedding)
 
 
 def one_of(value: object, choices: tuple[str, ...]) -> str:

@@ -34,7 +34,6 @@ from fedgan.choices import (
     ModelKind,
     ScenarioConditioning,
     SourceConditioning,
-    SourceEmbedding,
 )
 from fedgan.data import SCENARIOS, ScenarioSpec, scenario_spec
 from fedgan.designs import DESIGNS, FederationDesign
@@ -88,7 +87,6 @@ class RunConfig:
     hidden: int = 128
     generator_activation: GeneratorActivation = "relu"
     source_conditioning: SourceConditioning = "concat"
-    source_embedding: SourceEmbedding = "per-source"
     standardise: bool = True
     conditioning: ScenarioConditioning = ""
     alpha: float = 0.0

@@ -81,9 +81,6 @@ class Generator(nn.Module):
     source_conditioning : {"concat", "film"}
         How the source embedding conditions the MLP: concatenated to the noise only, or
         also as per-layer gains and biases from a shared projection of it (FiLM).
-    source_groups : int
-        G > 0: a source's code is the row of its group (source id mod G) in a table shared
-        by all sources, plus its own row, which starts at zero (``group-plus-offset``).
     """
 
     def __init__(
@@ -99,7 +96,6 @@ class Generator(nn.Module):
         depth: int = 3,
         activation: GeneratorActivation = "relu",
         source_conditioning: SourceConditioning = "concat",
-        source_groups: int = 0,
     ) -> None:
         """Check the sizes, then build the body (MLP or conv) and the per-source parts."""
         super().__init__()
@@ -133,12 +129,6 @@ class Generator(nn.Module):
         self.activation = _ACTIVATIONS[activation]
         self.embed = nn.Embedding(num_labels, latent_dim) if num_labels else None
         self.source_embed = nn.Embedding(num_sources, latent_dim) if num_sources else None
-        # group-plus-offset: a source's code is its group's row, which every client holding
-        # the group trains, plus the source's own offset, zero at the start
-        self.group_embed: nn.Embedding | None = None
-        if source_groups and self.source_embed is not None:
-            self.group_embed = nn.Embedding(source_groups, latent_dim)
-            nn.init.zeros_(self.source_embed.weight)
         in_dim = latent_dim * (1 + bool(num_labels) + bool(num_sources))
         out_dim = math.prod(self.data_shape)
         self.data_shift: Tensor
@@ -181,10 +171,7 @@ class Generator(nn.Module):
             if table is not None:
                 if ids is None:
                     raise ValueError(f"{what} are required: this generator is conditional on them")
-                code = table(ids)
-                if table is self.source_embed and self.group_embed is not None:
-                    code = code + self.group_embed(ids % self.group_embed.num_embeddings)
-                parts.append(code)
+                parts.append(table(ids))
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
             return self._bound(self.conv(h)).view(z.shape[0], *self.data_shape)
@@ -309,7 +296,6 @@ def build_models(
     depth: int = 3,
     generator_activation: GeneratorActivation = "relu",
     source_conditioning: SourceConditioning = "concat",
-    source_groups: int = 0,
 ) -> tuple[Generator, Critic]:
     """Build a matching generator/critic pair.
 
@@ -331,8 +317,6 @@ def build_models(
         The generator's hidden activation (the critic's is LeakyReLU(0.2)).
     source_conditioning : {"concat", "film"}
         How sources condition the generator, see :class:`Generator`.
-    source_groups : int
-        Groups whose shared rows the source codes add to (0: none), see :class:`Generator`.
 
     Returns
     -------
@@ -351,7 +335,6 @@ def build_models(
         depth=depth,
         activation=generator_activation,
         source_conditioning=source_conditioning,
-        source_groups=source_groups,
     )
     c = Critic(
         data_shape,

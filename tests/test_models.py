@@ -115,22 +115,3 @@ def test_bad_model_arguments() -> None:
         build_models((2,), num_sources=2, source_layers=5)
     with pytest.raises(ValueError, match="source_layers"):
         build_models((1, 8, 8), kind="conv", num_sources=2, source_layers=1)
-
-
-def test_group_plus_offset_sources_start_as_their_group_and_add_only_a_group_table() -> None:
-    torch.manual_seed(0)
-    own = Generator((2,), num_sources=6, hidden=16)
-    torch.manual_seed(0)
-    tied = Generator((2,), num_sources=6, hidden=16, source_groups=2)
-    n_own = sum(p.numel() for p in own.parameters())
-    assert sum(p.numel() for p in tied.parameters()) == n_own + 2 * own.latent_dim
-    assert "group_embed.weight" not in tied.source_parameter_names()  # shared, not owned
-    z = torch.randn(1, tied.latent_dim).expand(6, -1)
-    out = tied(z, sources=torch.arange(6))
-    # sources 0, 2, 4 are group 0 and 1, 3, 5 group 1 (source = client * G + group)
-    assert torch.equal(out[0], out[2]) and torch.equal(out[2], out[4])
-    assert torch.equal(out[1], out[3]) and not torch.equal(out[0], out[1])
-    with torch.no_grad():
-        tied.source_embed.weight[4] += 1.0  # an offset moves its own source only
-    moved = tied(z, sources=torch.arange(6))
-    assert not torch.equal(moved[4], out[4]) and torch.equal(moved[:4], out[:4])

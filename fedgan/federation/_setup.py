@@ -44,9 +44,6 @@ def make_models(
             hidden=config.hidden,
             generator_activation=config.generator_activation,
             source_conditioning=config.source_conditioning if design.per_source else "concat",
-            source_groups=scenario.num_groups
-            if design.per_source and config.source_embedding == "group-plus-offset"
-            else 0,
         )
     shift, scale = (
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
