@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,65 @@ def _group_shares(scenario: Scenario, x: np.ndarray) -> pd.DataFrame:
     return table
 
 
+@dataclass
+class _Scores:
+    """What scoring one sample of records fills in: the group table, overall numbers, notes."""
+
+    scenario: Scenario
+    synthetic: pd.DataFrame
+    table: pd.DataFrame
+    overall: dict[str, float] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def per_group(self, frame: pd.DataFrame, key: str) -> list[float]:
+        """``frame``'s ``key`` for each group of the table, ``frame`` indexed by group name."""
+        names = self.scenario.group_names
+        return [float(frame.loc[names[g], key]) for g in self.table.index]
+
+    def quality(self, train: pd.DataFrame) -> None:
+        """SDMetrics' quality report, overall and per group."""
+        enc = self.scenario.encoder
+        try:
+            q = table_quality(
+                train,
+                self.synthetic,
+                numeric=enc.numeric,
+                categorical=[c for c, _ in enc.categories],
+                by=self.scenario.group_attribute,
+            ).set_index("group")
+        except ImportError as err:
+            self.notes["quality"] = f"SDMetrics quality not computed: {err}"
+            return
+        for key in ("score", "column_shapes", "column_pair_trends"):
+            name = f"quality_{key}" if key != "score" else "quality"
+            self.overall[name] = float(q.loc["overall", key])
+        self.table["quality"] = self.per_group(q, "score")
+        self.table["quality_pair_trends"] = self.per_group(q, "column_pair_trends")
+
+    def tstr(self, test: pd.DataFrame) -> None:
+        """Train on the generated records, test on ``test``, beside train on real."""
+        scenario = self.scenario
+        ref = train_on_real(scenario)
+        assert ref is not None and scenario.tstr is not None
+        # the majority-class baseline: its accuracy is the test set's majority share
+        y = test[scenario.tstr[0]].astype(str) == scenario.tstr[1]
+        self.overall["majority_accuracy"] = float(max(y.mean(), 1 - y.mean()))
+        try:
+            fair = _tstr(scenario, self.synthetic, test)
+        except ValueError as err:  # e.g. the synthetic rows hold a single class
+            self.notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
+            fair = None
+        for key in (*_TSTR_KEYS, "dp_difference", "eo_difference"):
+            self.overall[f"trtr_{key}"] = float(ref.loc["overall", key])
+            nan = fair is None
+            self.overall[f"tstr_{key}"] = float("nan") if nan else float(fair.loc["overall", key])
+        for key in _TSTR_KEYS:
+            self.table[f"trtr_{key}"] = self.per_group(ref, key)
+            self.table[f"tstr_{key}"] = (
+                [float("nan")] * len(self.table) if fair is None else self.per_group(fair, key)
+            )
+
+
 def score_table(
     scenario: Scenario, x: np.ndarray
 ) -> tuple[pd.DataFrame, dict[str, float], dict[str, str]]:
@@ -83,83 +143,21 @@ def score_table(
     outputs sit off the integer grid and between categories, and would never equal a
     training record.
     """
-    table = _group_shares(scenario, x)
-    overall: dict[str, float] = {}
-    notes: dict[str, str] = {}
-    synthetic = scenario.encoder.decode(x)
+    scores = _Scores(scenario, scenario.encoder.decode(x), _group_shares(scenario, x))
     train, test = _real_records(scenario)
-    names = dict(enumerate(scenario.group_names))
-    _quality(scenario, train, synthetic, table, overall, notes, names)
+    scores.quality(train)
     if scenario.tstr is None or test is None:
         why = "the scenario names no target" if scenario.tstr is None else "no rows are held out"
-        notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {why}"
+        scores.notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {why}"
     else:
-        _tstr_part(scenario, synthetic, test, table, overall, notes, names)
+        scores.tstr(test)
     if scenario.holdout_x is None:
-        notes["dcr"] = "distance to closest record not computed: no rows are held out"
+        scores.notes["dcr"] = "distance to closest record not computed: no rows are held out"
     else:
         dcr = distance_to_closest_record(scenario.x, x, scenario.holdout_x)
-        overall |= {
+        scores.overall |= {
             "dcr_ratio": dcr.ratio,
             "dcr_copies": dcr.synthetic_copies,
             "dcr_holdout_copies": dcr.holdout_copies,
         }
-    return table, overall, notes
-
-
-def _quality(
-    scenario: Scenario,
-    train: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    table: pd.DataFrame,
-    overall: dict[str, float],
-    notes: dict[str, str],
-    names: dict[int, str],
-) -> None:
-    enc = scenario.encoder
-    try:
-        q = table_quality(
-            train,
-            synthetic,
-            numeric=enc.numeric,
-            categorical=[c for c, _ in enc.categories],
-            by=scenario.group_attribute,
-        ).set_index("group")
-    except ImportError as err:
-        notes["quality"] = f"SDMetrics quality not computed: {err}"
-        return
-    for key in ("score", "column_shapes", "column_pair_trends"):
-        overall[f"quality_{key}" if key != "score" else "quality"] = float(q.loc["overall", key])
-    table["quality"] = [float(q.loc[names[g], "score"]) for g in table.index]
-    table["quality_pair_trends"] = [
-        float(q.loc[names[g], "column_pair_trends"]) for g in table.index
-    ]
-
-
-def _tstr_part(
-    scenario: Scenario,
-    synthetic: pd.DataFrame,
-    test: pd.DataFrame,
-    table: pd.DataFrame,
-    overall: dict[str, float],
-    notes: dict[str, str],
-    names: dict[int, str],
-) -> None:
-    ref = train_on_real(scenario)
-    assert ref is not None and scenario.tstr is not None
-    # the majority-class baseline: its accuracy is the test set's majority share
-    y = test[scenario.tstr[0]].astype(str) == scenario.tstr[1]
-    overall["majority_accuracy"] = float(max(y.mean(), 1 - y.mean()))
-    try:
-        fair = _tstr(scenario, synthetic, test)
-    except ValueError as err:  # e.g. the synthetic rows hold a single class
-        notes["tstr"] = f"train-on-synthetic, test-on-real not computed: {err}"
-        fair = None
-    for key in (*_TSTR_KEYS, "dp_difference", "eo_difference"):
-        overall[f"trtr_{key}"] = float(ref.loc["overall", key])
-        overall[f"tstr_{key}"] = float("nan") if fair is None else float(fair.loc["overall", key])
-    for key in _TSTR_KEYS:
-        table[f"trtr_{key}"] = [float(ref.loc[names[g], key]) for g in table.index]
-        table[f"tstr_{key}"] = [
-            float("nan") if fair is None else float(fair.loc[names[g], key]) for g in table.index
-        ]
+    return scores.table, scores.overall, scores.notes
