@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fedgan.data._scenario import Conditioning, Scenario, with_labels
+from fedgan.data._scenario import Conditioning, Scenario, labelled_scenario
 
 __all__ = ["grid_means", "mixture_scenario", "ring_means"]
 
@@ -89,22 +89,12 @@ def mixture_scenario(
     mode = rng.choice(m, size=num_samples, p=weights).astype(np.int64)
     x = (means[mode] + sd * rng.standard_normal((num_samples, means.shape[1]))).astype(np.float32)
     num_groups = 2 if minority else 1
-    group, label = with_labels(x, mode, mode_groups, conditioning)
-    return Scenario(
-        name=name,
-        x=x,
-        mode=mode,
-        group=group,
-        label=label,
-        conditioning=conditioning,
-        mode_groups=mode_groups,
-        mode_weights=weights,
-        num_groups=num_groups,
-        mode_means=means.astype(np.float64),
-        mode_stds=np.full(m, sd),
-        group_names=(
-            "majority",
-            minority_name or f"minority (modes {', '.join(map(str, minority))})",
-        )[:num_groups],
-        standardise=True,
-    )
+    names = ("majority", minority_name or f"minority (modes {', '.join(map(str, minority))})")
+    extra = {
+        "num_groups": num_groups,
+        "group_names": names[:num_groups],
+        "mode_means": means.astype(np.float64),
+        "mode_stds": np.full(m, sd),
+        "standardise": True,
+    }
+    return labelled_scenario(name, x, mode, mode_groups, weights, conditioning, **extra)

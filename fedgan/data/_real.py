@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from fedgan.data._scenario import Conditioning, Scenario, with_labels
+from fedgan.data._scenario import Conditioning, Scenario, labelled_scenario
 
 __all__ = ["TabularEncoder", "arrests_scenario", "digits_scenario", "table_scenario"]
 
@@ -66,23 +66,15 @@ def digits_scenario(
             keep[rng.choice(rows, size=min(per_class, len(rows)), replace=False)] = True
     x, mode = x[keep], mode[keep]
     weights = np.bincount(mode, minlength=10) / len(mode)
-    group, label = with_labels(x, mode, mode_groups, conditioning)
-    return Scenario(
-        name=name,
-        x=x,
-        mode=mode,
-        group=group,
-        label=label,
-        conditioning=conditioning,
-        mode_groups=mode_groups,
-        mode_weights=weights,
-        num_groups=2 if minority else 1,
-        image_shape=(1, 8, 8),
-        bounds=(-1.0, 1.0),
-        group_names=("majority", f"minority (digits {', '.join(map(str, minority))})")[
-            : 2 if minority else 1
-        ],
-    )
+    num_groups = 2 if minority else 1
+    names = ("majority", f"minority (digits {', '.join(map(str, minority))})")
+    extra = {
+        "num_groups": num_groups,
+        "group_names": names[:num_groups],
+        "image_shape": (1, 8, 8),
+        "bounds": (-1.0, 1.0),
+    }
+    return labelled_scenario(name, x, mode, mode_groups, weights, conditioning, **extra)
 
 
 @dataclass(frozen=True)
@@ -207,16 +199,13 @@ def table_scenario(
     enc = TabularEncoder.fit(train, numeric, categorical)
     x, mode = enc.encode(train), code[~held]
     mode_groups = np.arange(len(names), dtype=np.int64)
-    groups, label = with_labels(x, mode, mode_groups, conditioning)
-    return Scenario(
-        name=name,
-        x=x,
-        mode=mode,
-        group=groups,
-        label=label,
-        conditioning=conditioning,
-        mode_groups=mode_groups,
-        mode_weights=np.bincount(mode, minlength=len(names)).astype(float) / len(mode),
+    return labelled_scenario(
+        name,
+        x,
+        mode,
+        mode_groups,
+        np.bincount(mode, minlength=len(names)).astype(float) / len(mode),
+        conditioning,
         num_groups=len(names),
         encoder=enc,
         group_names=names,

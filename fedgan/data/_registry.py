@@ -140,66 +140,36 @@ def _enum(spec: ScenarioSpec, name: str, kind: type[enum.StrEnum]) -> None:
 
 _GRID_DIAGONAL = (0, 6, 12, 18, 24)
 
+
+def _minority(dataset: DatasetName, partitions: int, holders: int, **more: Any) -> ScenarioSpec:
+    """A minority split: the minority's rows on ``holders`` of ``partitions`` clients."""
+    return ScenarioSpec(
+        dataset,
+        PartitionScheme.MINORITY,
+        num_partitions=partitions,
+        minority_partitions=holders,
+        **more,
+    )
+
+
+_SHARE = {"minority_share": 0.05}  # the synthetic and digits minorities: 5% of the rows
+_BY_GROUP = {"alpha": 1.0, "partition_by": "group"}  # tables: the groups split, Dirichlet 1
+
 SCENARIOS: dict[str, ScenarioSpec] = {
     "ring8-iid": ScenarioSpec("ring8", PartitionScheme.IID, num_partitions=5),
-    "ring8-minority": ScenarioSpec(
-        "ring8",
-        PartitionScheme.MINORITY,
-        num_partitions=5,
-        minority_modes=(0, 1),
-        minority_share=0.05,
-        minority_partitions=1,
-    ),
-    "ring8-1000": ScenarioSpec(
-        "ring8",
-        PartitionScheme.MINORITY,
-        num_partitions=1000,
-        minority_modes=(0, 1),
-        minority_share=0.05,
-        minority_partitions=10,
-        alpha=1.0,
-        num_samples=100_000,
+    "ring8-minority": _minority("ring8", 5, 1, minority_modes=(0, 1), **_SHARE),
+    "ring8-1000": _minority(
+        "ring8", 1000, 10, minority_modes=(0, 1), alpha=1.0, num_samples=100_000, **_SHARE
     ),
     "grid25-iid": ScenarioSpec("grid25", PartitionScheme.IID),
     "grid25-dirichlet": ScenarioSpec("grid25", PartitionScheme.DIRICHLET, alpha=0.3),
-    "grid25-minority": ScenarioSpec(
-        "grid25",
-        PartitionScheme.MINORITY,
-        alpha=0.3,
-        minority_modes=_GRID_DIAGONAL,
-        minority_share=0.05,
-        minority_partitions=2,
-    ),
+    "grid25-minority": _minority("grid25", 10, 2, minority_modes=_GRID_DIAGONAL, **_SHARE),
     "digits-pathological": ScenarioSpec(
         "digits", PartitionScheme.PATHOLOGICAL, classes_per_partition=2, minority_modes=()
     ),
-    "digits-minority": ScenarioSpec(
-        "digits",
-        PartitionScheme.MINORITY,
-        num_partitions=5,
-        alpha=0.5,
-        minority_modes=(8, 9),
-        minority_share=0.05,
-        minority_partitions=1,
-    ),
-    "arrests-colour": ScenarioSpec(
-        "arrests",
-        PartitionScheme.MINORITY,
-        num_partitions=5,
-        alpha=1.0,
-        partition_by="group",
-        sensitive="colour",
-        minority_partitions=1,
-    ),
-    "arrests-sex": ScenarioSpec(
-        "arrests",
-        PartitionScheme.MINORITY,
-        num_partitions=5,
-        alpha=1.0,
-        partition_by="group",
-        sensitive="sex",
-        minority_partitions=1,
-    ),
+    "digits-minority": _minority("digits", 5, 1, alpha=0.5, minority_modes=(8, 9), **_SHARE),
+    "arrests-colour": _minority("arrests", 5, 1, sensitive="colour", **_BY_GROUP),
+    "arrests-sex": _minority("arrests", 5, 1, sensitive="sex", **_BY_GROUP),
 }
 
 
@@ -250,18 +220,8 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
         )
     if spec.dataset == "custom":
         return custom_scenario(spec.source).load(spec.seed)
+    common: dict[str, Any] = {"conditioning": spec.conditioning, "seed": spec.seed}
     if spec.dataset == "digits":
-        return digits_scenario(
-            label,
-            minority_classes=spec.minority_modes,
-            minority_share=spec.minority_share,
-            conditioning=spec.conditioning,
-            seed=spec.seed,
-        )
-    return arrests_scenario(
-        label,
-        sensitive=spec.sensitive,
-        conditioning=spec.conditioning,
-        holdout=spec.holdout,
-        seed=spec.seed,
-    )
+        classes, share = spec.minority_modes, spec.minority_share
+        return digits_scenario(label, minority_classes=classes, minority_share=share, **common)
+    return arrests_scenario(label, sensitive=spec.sensitive, holdout=spec.holdout, **common)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["Conditioning", "Scenario"]
+__all__ = ["Conditioning", "Scenario", "labelled_scenario"]
 
 
 class Conditioning(enum.StrEnum):
@@ -161,3 +161,21 @@ def with_labels(
     else:
         label = np.zeros_like(mode)
     return group.astype(np.int64), label.astype(np.int64)
+
+
+def labelled_scenario(
+    name: str,
+    x: np.ndarray,
+    mode: np.ndarray,
+    mode_groups: np.ndarray,
+    mode_weights: np.ndarray,
+    conditioning: Conditioning,
+    **extra: Any,
+) -> Scenario:
+    """A :class:`Scenario` whose group and label columns follow from each row's mode.
+
+    ``extra`` holds the other fields (``num_groups`` defaults to the groups of the modes).
+    """
+    group, label = with_labels(x, mode, mode_groups, conditioning)
+    extra.setdefault("num_groups", int(mode_groups.max()) + 1 if len(mode_groups) else 1)
+    return Scenario(name, x, mode, group, label, conditioning, mode_groups, mode_weights, **extra)

@@ -16,10 +16,13 @@ def test_custom_scenario_loads_and_splits_with_its_own_partitioner() -> None:
     spec = scenario_spec(WINE, num_partitions=4)
     assert spec.dataset == "custom" and spec.source == WINE
     scenario = load_scenario(spec, name=WINE)
-    assert scenario.kind == "tabular" and len(scenario.x) == 178 and scenario.num_groups == 3
+    assert scenario.kind == "tabular" and scenario.num_groups == 3
+    # 20% of each cultivar (71, 59, 48 wines) is held out for testing: 14 + 12 + 10
+    assert scenario.holdout_x is not None and len(scenario.holdout_x) == 36
+    assert len(scenario.x) == 142
     assert scenario.group_name(0) == "cultivar=grignolino"  # the largest cultivar first
     parts = partition_scenario(scenario, spec)
-    assert sorted(np.concatenate(parts).tolist()) == list(range(178))
+    assert sorted(np.concatenate(parts).tolist()) == list(range(142))
     shares = [np.bincount(scenario.group[p], minlength=3) / len(p) for p in parts]
     assert (
         max(float(s.max()) for s in shares) > 0.6
