@@ -129,9 +129,16 @@ class FederationDesign:
         num_groups: int,
     ) -> None:
         """Load what the server sent into a client's local models (its own view)."""
-        generator.load_state_dict(unpack(GENERATOR, download), strict=False)
+        params = self.generator_view(unpack(GENERATOR, download), partition_id, num_groups)
+        generator.load_state_dict(params, strict=False)
         if self.critic_travels:
             critic.load_state_dict(unpack(CRITIC, download))
+
+    def generator_view(
+        self, params: dict[str, Tensor], partition_id: int, num_groups: int
+    ) -> dict[str, Tensor]:
+        """The generator weights a client loads from the download (all of them by default)."""
+        return params
 
     def reply_shapes(
         self, generator: Generator, critic: Critic, num_groups: int
@@ -239,17 +246,10 @@ class SharedGenerator(ClientConditional):
         """The whole generator, the source embedding table included."""
         return pack(GENERATOR, dict(generator.named_parameters()))
 
-    def load_download(
-        self,
-        download: Mapping[str, np.ndarray],
-        generator: Generator,
-        critic: Critic,
-        *,
-        partition_id: int,
-        num_groups: int,
-    ) -> None:
+    def generator_view(
+        self, params: dict[str, Tensor], partition_id: int, num_groups: int
+    ) -> dict[str, Tensor]:
         """The shared weights, and this client's rows of the embedding table."""
-        params = unpack(GENERATOR, download)
         key = "source_embed.weight"
         table = params.pop(key, None)
         rows = placement(partition_id, num_groups)
@@ -257,7 +257,7 @@ class SharedGenerator(ClientConditional):
             raise ValueError(
                 f"the download holds no source embedding rows for partition {partition_id}"
             )
-        generator.load_state_dict(params | {key: table[rows]}, strict=False)
+        return params | {key: table[rows]}
 
     def upload(self, generator: Generator, critic: Critic) -> dict[str, np.ndarray]:
         """The client's critic: the server steps the generator against it."""
