@@ -267,8 +267,11 @@ def markdown_summary(table: pd.DataFrame) -> str:
             row |= {
                 f"modes held (of {n})": _ms(runs["overall_modes_held"], "{:.1f}"),
                 "HQ %": _ms(100 * runs["overall_hq"], "{:.1f}"),
-                "reverse KL": _ms(runs["overall_reverse_kl"]),
             }
+        # mixtures have a reverse KL; images a Fréchet distance in the evaluator's features
+        for column, label in (("overall_reverse_kl", "reverse KL"), ("overall_fd", "FD")):
+            if column in runs:
+                row[label] = _ms(runs[column])
         for g, gpart in part.groupby("group"):
             name = str(gpart["group_name"].iloc[0]) if "group_name" in gpart else f"group {g}"
             if "modes_held" in gpart:

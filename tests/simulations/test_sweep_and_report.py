@@ -150,3 +150,26 @@ def test_only_keeps_the_named_variants_and_refuses_unknown_ones(tmp_path: Path) 
     assert [v["label"] for v in load_sweep(f, only=["c", "a"])["variants"]] == ["a", "c"]
     with pytest.raises(ValueError, match=r"unknown variant\(s\) \['z'\]"):
         load_sweep(f, only=["a", "z"])
+
+
+def test_summary_of_image_runs_has_a_frechet_distance_and_no_reverse_kl() -> None:
+    rows = [
+        {
+            "variant": "e",
+            "seed": s,
+            "group": g,
+            "group_name": f"g{g}",
+            "learned": True,
+            "overall_modes": 10,
+            "overall_modes_held": 10,
+            "overall_hq": 0.6,
+            "overall_fd": fd,
+            "modes_held": 5,
+            "modes": 5,
+            "mass_ratio": 1.0,
+        }
+        for s, fd in ((0, 4.0), (1, 6.0))
+        for g in (0, 1)
+    ]
+    md = markdown_summary(pd.DataFrame(rows))
+    assert "FD" in md and "5.00 ± 1.41" in md and "reverse KL" not in md
