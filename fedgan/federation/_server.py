@@ -41,6 +41,8 @@ __all__ = ["Aggregator"]
 
 log = logging.getLogger("fedgan")
 
+HISTORY_ROUNDS = 10  # merged rounds whose accepted replies the outlier rule measures against
+
 
 class Aggregator:
     """The federation's models and the server's bookkeeping.
@@ -92,8 +94,11 @@ class Aggregator:
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
         self.last_learned: np.ndarray | None = None
-        # Sizes of the last accepted round's replies: the outlier rule's memory.
-        self.accepted_norms = np.zeros((0, 2))
+        # Sizes of the replies accepted in the last HISTORY_ROUNDS rounds that merged: the
+        # outlier rule's memory. One round is not enough: a round where most replies were
+        # scaled, after a round that kept few, let scaled replies in, and they then vouched
+        # for the next round's (measured: docs/reliability.md).
+        self.accepted_history: list[np.ndarray] = []
         self._shapes = design.reply_shapes(generator, critic, self.num_groups)
         # The generator trained here (shared-generator): one optimiser, never copied.
         self.trainer = (
@@ -149,6 +154,13 @@ class Aggregator:
             return self.last_learned
         return self.asked_share()
 
+    @property
+    def accepted_norms(self) -> np.ndarray:
+        """``[n, 2]`` sizes of the replies accepted in the remembered rounds."""
+        if not self.accepted_history:
+            return np.zeros((0, 2))
+        return np.concatenate(self.accepted_history)
+
     # -- a round ---------------------------------------------------------------------------
     def aggregate(self, server_round: int, replies: list[Reply]) -> RoundOutcome:
         """Check, weigh and merge the round's replies (ordered by partition id)."""
@@ -168,7 +180,7 @@ class Aggregator:
             ):
                 outliers[ok[i][0].partition_id] = (
                     f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others "
-                    "(this round's and the last accepted round's)"
+                    f"(this round's and those of the last {HISTORY_ROUNDS} rounds that merged)"
                 )
         for reply, report, status, reason in checked:
             pid = reply.partition_id
@@ -186,7 +198,7 @@ class Aggregator:
         ok = [ok[i] for i in keep]
         if not ok:
             return outcome
-        self.accepted_norms = norms[keep]
+        self.accepted_history = [*self.accepted_history, norms[keep]][-HISTORY_ROUNDS:]
         for r, _ in ok:
             self.declared[r.partition_id] = follow_reports(self.declared[r.partition_id], r.counts)
         counts = np.stack([self.declared[r.partition_id] for r, _ in ok])
@@ -301,7 +313,7 @@ class Aggregator:
                     "last_learned": None
                     if self.last_learned is None
                     else self.last_learned.tolist(),
-                    "accepted_norms": self.accepted_norms.tolist(),
+                    "accepted_history": [h.tolist() for h in self.accepted_history],
                     "declared": {str(k): v.tolist() for k, v in self.declared.items()},
                 }
             ),
@@ -332,4 +344,5 @@ class Aggregator:
         self.last_learned = (
             None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
         )
-        self.accepted_norms = np.asarray(logs["accepted_norms"], dtype=np.float64).reshape(-1, 2)
+        saved = logs.get("accepted_history", [logs.get("accepted_norms", [])])  # older: one round
+        self.accepted_history = [np.asarray(h, dtype=np.float64).reshape(-1, 2) for h in saved]

@@ -85,6 +85,27 @@ def test_aggregator_remembers_the_last_accepted_round() -> None:
     assert np.array_equal(again.accepted_norms, agg.accepted_norms)
 
 
+def test_scaled_replies_do_not_vouch_for_each_other_after_a_thin_round() -> None:
+    # measured on the default design: a round that kept one reply, then a round where most
+    # replies were scaled, let them in (with one round of memory the scaled replies made half
+    # of the pool); the next round's scaled ones then passed too
+    agg, _ = _aggregator("private-critics", k=4)
+    for rnd in range(1, 4):  # three sound rounds
+        ok = [_fake_reply(agg, p, 0.01 * (p + 1), [100, 10 if p == 0 else 0]) for p in range(4)]
+        assert agg.aggregate(rnd, ok).accepted == [0, 1, 2, 3]
+    thin = agg.aggregate(4, [_fake_reply(agg, 0, 0.01, [100, 10])])  # only one reply came
+    assert thin.accepted == [0]
+    scaled = [_fake_reply(agg, p, 1e4, [100, 0]) for p in (1, 2, 3)]
+    out = agg.aggregate(5, [_fake_reply(agg, 0, 0.01, [100, 10]), *scaled])
+    assert out.accepted == [0]  # the remembered rounds outvote the three scaled replies
+    assert len(agg.accepted_history) == 5 and len(agg.accepted_norms) == 4 * 3 + 1 + 1
+    # what one round of memory would have said: the scaled replies outvote it
+    last = agg.accepted_history[-2][:, 0].tolist()  # round 4's one reply
+    honest = float(agg.update_norms(_fake_reply(agg, 0, 0.01, [100, 10]))[0])
+    big = float(agg.update_norms(scaled[0])[0])
+    assert outlying_updates([honest, big, big, big], 10, history=last) == []
+
+
 def test_robust_averages() -> None:
     vals = [
         torch.tensor([1.0, 10.0]),
