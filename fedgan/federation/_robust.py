@@ -19,9 +19,17 @@ import torch
 
 from fedgan.choices import AGGREGATION_RULES, AggregationRule
 
-__all__ = ["AGGREGATION_RULES", "AggregationRule", "combine", "outlying_updates"]
+__all__ = [
+    "AGGREGATION_RULES",
+    "HISTORY_ROUNDS",
+    "AggregationRule",
+    "combine",
+    "outlier_reasons",
+    "outlying_updates",
+]
 
 TRIM = 0.2  # share cut from each end by trimmed-mean
+HISTORY_ROUNDS = 10  # merged rounds whose accepted replies the outlier rule measures against
 
 
 def outlying_updates(
@@ -41,6 +49,22 @@ def outlying_updates(
         if others.size and n > limit * max(float(np.median(others)), 1e-12):
             out.append(i)
     return out
+
+
+def outlier_reasons(norms: np.ndarray, history: np.ndarray, limit: float) -> dict[int, str]:
+    """Row of ``norms`` → why it is refused; columns: update norm, size of own slices.
+
+    Each column is judged by :func:`outlying_updates` against the round's other rows and
+    ``history`` (the rows accepted in the last :data:`HISTORY_ROUNDS` rounds that merged).
+    """
+    reasons: dict[int, str] = {}
+    for col, what in ((1, "size of its own slices"), (0, "update norm")):
+        for i in outlying_updates(norms[:, col].tolist(), limit, history=history[:, col].tolist()):
+            reasons[i] = (
+                f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others "
+                f"(this round's and those of the last {HISTORY_ROUNDS} rounds that merged)"
+            )
+    return reasons
 
 
 def combine(values: list[torch.Tensor], weights: np.ndarray, rule: AggregationRule) -> torch.Tensor:

@@ -23,7 +23,7 @@ from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._reply_checks import check_reply
-from fedgan.federation._robust import combine, outlying_updates
+from fedgan.federation._robust import HISTORY_ROUNDS, combine, outlier_reasons
 from fedgan.federation._setup import round_seed
 from fedgan.federation._weights import client_weights, group_shares
 from fedgan.models import Critic, Generator
@@ -40,8 +40,6 @@ from fedgan.training import ServerGenerator, WeightAverage
 __all__ = ["Aggregator"]
 
 log = logging.getLogger("fedgan")
-
-HISTORY_ROUNDS = 10  # merged rounds whose accepted replies the outlier rule measures against
 
 
 class Aggregator:
@@ -172,16 +170,8 @@ class Aggregator:
             (rep, reply) for reply, rep, status, _ in checked if status == "ok" and rep is not None
         ]
         norms = np.array([self.update_norms(reply) for _, reply in ok]).reshape(len(ok), 2)
-        limit = self.config.update_norm_limit
-        outliers: dict[int, str] = {}
-        for col, what in ((1, "size of its own slices"), (0, "update norm")):
-            for i in outlying_updates(
-                norms[:, col].tolist(), limit, history=self.accepted_norms[:, col].tolist()
-            ):
-                outliers[ok[i][0].partition_id] = (
-                    f"{what} {norms[i, col]:.3g} is over {limit:g}× the median of the others "
-                    f"(this round's and those of the last {HISTORY_ROUNDS} rounds that merged)"
-                )
+        refused = outlier_reasons(norms, self.accepted_norms, self.config.update_norm_limit)
+        outliers = {ok[i][0].partition_id: why for i, why in refused.items()}
         for reply, report, status, reason in checked:
             pid = reply.partition_id
             if pid in outliers:
