@@ -158,8 +158,22 @@ class FederationDesign:
         share: np.ndarray,
         num_partitions: int,
     ) -> np.ndarray | None:
-        """Probability of each generator source when sampling (``None``: no sources)."""
-        return None
+        """Probability of each generator source when sampling (``None``: no sources).
+
+        A per-source design samples source (k, g) with ``s_kg = π_g n_kg / N_g`` over the
+        clients that trained (others get 0).
+        """
+        if not self.per_source:
+            return None
+        g = share.shape[0]
+        probs = np.zeros((num_partitions, g))
+        for pid in sorted(trained):
+            probs[pid] = counts[pid]
+        totals = probs.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            probs = np.where(totals > 0, probs / totals * share, 0.0)
+        total = probs.sum()
+        return probs.ravel() / total if total > 0 else None
 
     def learned_share(
         self, weights: np.ndarray, loss_weights: np.ndarray, share: np.ndarray
@@ -205,24 +219,6 @@ class ClientConditional(FederationDesign):
     def critic_labels(self, labels: Tensor | None, groups: Tensor) -> Tensor | None:
         """The critic conditions on the group of the row (its source)."""
         return groups
-
-    def sampling_probs(
-        self,
-        counts: dict[int, np.ndarray],
-        trained: set[int],
-        share: np.ndarray,
-        num_partitions: int,
-    ) -> np.ndarray | None:
-        """``s_kg = π_g n_kg / N_g`` over the clients that trained (others get 0)."""
-        g = share.shape[0]
-        probs = np.zeros((num_partitions, g))
-        for pid in sorted(trained):
-            probs[pid] = counts[pid]
-        totals = probs.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            probs = np.where(totals > 0, probs / totals * share, 0.0)
-        total = probs.sum()
-        return probs.ravel() / total if total > 0 else None
 
     def learned_share(
         self, weights: np.ndarray, loss_weights: np.ndarray, share: np.ndarray

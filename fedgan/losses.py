@@ -34,6 +34,7 @@ from fedgan.choices import Balance
 from fedgan.penalties import GroupPenalty, penalty_terms
 
 __all__ = [
+    "BatchGroups",
     "CriticObjective",
     "GroupReweighter",
     "GroupWeighting",
@@ -118,6 +119,42 @@ def row_weights(
 
 
 @dataclass(frozen=True)
+class BatchGroups:
+    """Who a batch's rows are and how they count in the objective.
+
+    Attributes
+    ----------
+    groups : Tensor
+        ``[B]`` group of each real row (and of its fake partner when ``paired``).
+    labels : Tensor or None
+        ``[B]`` labels the critic conditions on.
+    num_groups : int
+        G.
+    weights : Tensor
+        ``[G]`` loss weights ``w_g``.
+    paired : bool
+        Whether ``fake[i]`` was generated for ``groups[i]``.
+    """
+
+    groups: Tensor
+    labels: Tensor | None
+    num_groups: int
+    weights: Tensor
+    paired: bool
+
+    def row_weights(self, lambdas: Tensor | None = None, balance: Balance = "group") -> RowWeights:
+        """The batch's :class:`RowWeights` (see :func:`row_weights`)."""
+        return row_weights(
+            self.groups,
+            num_groups=self.num_groups,
+            group_weights=self.weights,
+            paired=self.paired,
+            lambdas=lambdas,
+            balance=balance,
+        )
+
+
+@dataclass(frozen=True)
 class CriticObjective:
     """One critic step's objective and what it reports.
 
@@ -140,12 +177,8 @@ def critic_objective(
     critic: Callable[..., Tensor],
     real: Tensor,
     fake: Tensor,
-    groups: Tensor,
+    rows: BatchGroups,
     *,
-    labels: Tensor | None,
-    num_groups: int,
-    group_weights: Tensor,
-    paired: bool,
     penalty: PenaltyTerm | None,
     rng: torch.Generator | None = None,
 ) -> CriticObjective:
@@ -157,16 +190,8 @@ def critic_objective(
         ``critic(x)`` or ``critic(x, labels)``.
     real, fake : Tensor
         ``[B, ...]`` batches; ``fake`` detached from the generator.
-    groups : Tensor
-        ``[B]`` group of each real row (and of its fake partner when ``paired``).
-    labels : Tensor or None
-        ``[B]`` labels the critic conditions on.
-    num_groups : int
-        G.
-    group_weights : Tensor
-        ``[G]`` loss weights ``w_g``.
-    paired : bool
-        Whether ``fake[i]`` was generated for ``groups[i]``.
+    rows : BatchGroups
+        The rows' groups, the critic's labels and the group weights.
     penalty : PenaltyTerm or None
         The gradient penalty of this step, if any.
     rng : torch.Generator, optional
@@ -176,8 +201,9 @@ def critic_objective(
     -------
     CriticObjective
     """
+    groups, labels, num_groups = rows.groups, rows.labels, rows.num_groups
     d_real, d_fake = critic(real, labels).reshape(-1), critic(fake, labels).reshape(-1)
-    rw = row_weights(groups, num_groups=num_groups, group_weights=group_weights, paired=paired)
+    rw = rows.row_weights()
     loss = (rw.fake * d_fake).sum() - (rw.real * d_real).sum()
     res = None
     if penalty is not None:
@@ -197,25 +223,15 @@ def critic_objective(
         loss = loss + res.penalty
     with torch.no_grad():
         real_m, present = _group_means(d_real, groups, num_groups)
-        fake_m = _group_means(d_fake, groups, num_groups)[0] if paired else d_fake.mean()
+        fake_m = _group_means(d_fake, groups, num_groups)[0] if rows.paired else d_fake.mean()
         est = torch.where(present, (real_m - fake_m).double(), float("nan"))
     return CriticObjective(loss=loss, wasserstein=est, penalty=res)
 
 
-def generator_objective(
-    critic: Callable[..., Tensor],
-    fake: Tensor,
-    groups: Tensor,
-    *,
-    labels: Tensor | None,
-    num_groups: int,
-    group_weights: Tensor,
-    paired: bool,
-) -> Tensor:
+def generator_objective(critic: Callable[..., Tensor], fake: Tensor, rows: BatchGroups) -> Tensor:
     """``−Σ_i b_i D(fake_i)``: the generator's side of :func:`critic_objective`."""
-    d_fake = critic(fake, labels).reshape(-1)
-    rw = row_weights(groups, num_groups=num_groups, group_weights=group_weights, paired=paired)
-    return -(rw.fake * d_fake).sum()
+    d_fake = critic(fake, rows.labels).reshape(-1)
+    return -(rows.row_weights().fake * d_fake).sum()
 
 
 def group_means(values: Tensor, groups: Tensor, num_groups: int) -> tuple[Tensor, Tensor]:

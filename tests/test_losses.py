@@ -116,7 +116,13 @@ def test_bad_input_names_argument(call, name: str) -> None:  # type: ignore[no-u
 
 # --- the objective written once: row weights, critic_objective, generator_objective ---
 
-from fedgan.losses import PenaltyTerm, critic_objective, generator_objective, row_weights  # noqa: E402
+from fedgan.losses import (  # noqa: E402
+    BatchGroups,
+    PenaltyTerm,
+    critic_objective,
+    generator_objective,
+    row_weights,
+)
 from fedgan.penalties import group_gradient_penalty  # noqa: E402
 
 
@@ -151,15 +157,12 @@ def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
     real, fake = torch.randn(20, 2), torch.randn(20, 2)
     g = torch.tensor([0] * 15 + [1] * 5)
     w, lam = torch.tensor([0.4, 0.6]), torch.tensor([3.0, 7.0])
+    rows = BatchGroups(groups=g, labels=None, num_groups=2, weights=w, paired=True)
     out = critic_objective(
         score,
         real,
         fake,
-        g,
-        labels=None,
-        num_groups=2,
-        group_weights=w,
-        paired=True,
+        rows,
         penalty=PenaltyTerm(lam, balance=balance),
         rng=torch.Generator().manual_seed(1),
     )
@@ -173,9 +176,7 @@ def test_critic_objective_equals_losses_plus_penalty(balance: str) -> None:
     )
     means = [(d_real[g == k].mean() - d_fake[g == k].mean()).item() for k in (0, 1)]
     assert out.wasserstein.tolist() == pytest.approx(means, rel=1e-5)
-    gen = generator_objective(
-        score, fake, g, labels=None, num_groups=2, group_weights=w, paired=True
-    )
+    gen = generator_objective(score, fake, rows)
     expected_g = generator_loss(d_fake, g, group_weights=w).detach()
     assert float(gen.detach()) == pytest.approx(float(expected_g), rel=1e-6)
 

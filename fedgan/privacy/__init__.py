@@ -8,12 +8,13 @@ RDP accounting are opacus's own (:func:`make_private_critic`).
 """
 
 from fedgan.privacy._generator import GeneratorGradientPrivacy
-from fedgan.privacy._per_sample import per_sample_critic_grads
+from fedgan.privacy._per_sample import PerSampleOptions, per_sample_critic_grads
 from fedgan.privacy._private import PrivateCritic, make_private_critic, rdp_epsilon
 from fedgan.privacy._settings import PrivacySettings
 
 __all__ = [
     "GeneratorGradientPrivacy",
+    "PerSampleOptions",
     "PrivacySettings",
     "PrivateCritic",
     "make_private_critic",

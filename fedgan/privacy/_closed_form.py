@@ -18,12 +18,29 @@ computes, written out for this one architecture.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor, nn
 
 from fedgan.models import Critic
 
 __all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class RowTerms:
+    """A batch's per-row terms ``β_i D(f_i) − α_i D(r_i) + γ_i(‖∇D(x̂_i)‖ − t)²`` (trusted).
+
+    ``coef`` is ``(α, β, γ)``, each ``[B]`` (γ includes λ); ``x̂_i = ε_i r_i + (1 − ε_i) f_i``.
+    """
+
+    real: Tensor
+    fake: Tensor
+    eps: Tensor
+    coef: tuple[Tensor, Tensor, Tensor]
+    target: float
+    labels: Tensor | None
 
 
 def mlp_layers(critic: nn.Module) -> list[tuple[str, nn.Linear]] | None:
@@ -85,28 +102,22 @@ def _backward(layers: list[nn.Linear], ss: list[Tensor], w: Tensor) -> list[Tens
 def mlp_per_sample_grads(
     critic: Critic,
     layers: list[tuple[str, nn.Linear]],
-    real: Tensor,
-    fake: Tensor,
-    eps: Tensor,
-    coef: tuple[Tensor, Tensor, Tensor],
-    target: float,
-    labels: Tensor | None,
+    terms: RowTerms,
     out: dict[str, Tensor] | None = None,
 ) -> dict[str, Tensor]:
-    """Per-row gradients of ``β D(f) − α D(r) + γ(‖∇D(x̂)‖ − t)²`` for an MLP :class:`Critic`.
-
-    ``coef`` holds the per-row ``(α, β, γ)``, each ``[B]`` (γ includes λ).
+    """Per-row gradients of the batch's :class:`RowTerms` for an MLP :class:`Critic`.
 
     ``out`` (optional) keeps the large weight-gradient buffers between calls: the
     results are then views into it, valid until the next call. Fresh multi-MB
     allocations on every step cost more page faults than the arithmetic.
     """
+    real, fake, labels, target = terms.real, terms.fake, terms.labels, terms.target
     b = real.shape[0]
-    cr, cf, lam = (c.reshape(b, 1).to(real.dtype) for c in coef)
+    cr, cf, lam = (c.reshape(b, 1).to(real.dtype) for c in terms.coef)
     lins = [m for _, m in layers]
     ns = _negative_slope(critic)
     r, f = real.reshape(b, -1), fake.reshape(b, -1)
-    e = eps.reshape(b, 1).to(r.dtype)
+    e = terms.eps.reshape(b, 1).to(r.dtype)
     xh = e * r + (1 - e) * f
     w = critic.head.weight.reshape(1, -1).expand(b, -1)
     if critic.embed is not None:

@@ -13,6 +13,7 @@ touches real data, so the penalty belongs inside the clipped term.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 import torch
 from torch import Tensor, nn
@@ -27,9 +28,25 @@ from fedgan._checks import (
     reject_batchnorm,
 )
 from fedgan.losses import RowWeights
-from fedgan.privacy._closed_form import mlp_layers, mlp_per_sample_grads
+from fedgan.privacy._closed_form import RowTerms, mlp_layers, mlp_per_sample_grads
 
-__all__ = ["per_sample_critic_grads"]
+__all__ = ["PerSampleOptions", "per_sample_critic_grads"]
+
+
+class PerSampleOptions(TypedDict, total=False):
+    """Keyword options of :func:`per_sample_critic_grads` and ``PrivateCritic.step``.
+
+    Defaults: ``labels`` None, ``lambda_gp`` 10.0 (the library's λ, as in WGAN-GP; the
+    run config's ``lambda-gp`` defaults to 1), ``target`` 1.0, ``weights`` None, ``eps``
+    drawn from U(0, 1) with ``rng``.
+    """
+
+    labels: Tensor | None
+    lambda_gp: float | Sequence[float] | Tensor
+    target: float
+    weights: RowWeights | None
+    eps: Tensor | None
+    rng: torch.Generator | None
 
 
 def per_sample_critic_grads(
@@ -37,13 +54,7 @@ def per_sample_critic_grads(
     real: Tensor,
     fake: Tensor,
     groups: Tensor | None = None,
-    *,
-    labels: Tensor | None = None,
-    lambda_gp: float | Sequence[float] | Tensor = 10.0,
-    target: float = 1.0,
-    weights: RowWeights | None = None,
-    eps: Tensor | None = None,
-    rng: torch.Generator | None = None,
+    **options: Unpack[PerSampleOptions],
 ) -> dict[str, Tensor]:
     """Per-row gradients of the critic objective, each row's penalty included.
 
@@ -60,10 +71,10 @@ def per_sample_critic_grads(
         ``[B]`` group of each row (selects ``λ_g``); default all group 0.
     labels : Tensor, optional
         ``[B]`` conditioning labels.
-    lambda_gp : float or sequence of float or Tensor
+    lambda_gp : float or sequence of float or Tensor, default 10.0
         One λ or one per group, for the plain per-row loss
         ``D(fake_i) − D(real_i) + λ_{g(i)} (‖∇D(x̂_i)‖ − target)²``.
-    target : float
+    target : float, default 1.0
         Target gradient norm.
     weights : RowWeights, optional
         The objective's row coefficients (:func:`fedgan.losses.row_weights`); when
@@ -79,18 +90,43 @@ def per_sample_critic_grads(
     dict of str to Tensor
         For each named trainable parameter, ``[B, *param.shape]`` gradients.
     """
-    real, fake = check_pair(real, fake)
-    if labels is not None:
-        labels = check_index("labels", labels, real.shape[0])
+    return critic_row_grads(critic, real, fake, groups, options)
+
+
+def critic_row_grads(
+    critic: nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    groups: Tensor | None,
+    options: PerSampleOptions,
+    *,
+    validate: bool = True,
+    out: dict[str, Tensor] | None = None,
+) -> dict[str, Tensor]:
+    """:func:`per_sample_critic_grads` with its options as a dict (``validate=False``: trusted).
+
+    ``out`` optionally keeps the MLP path's large buffers between calls.
+    """
+    unknown = sorted(set(options) - set(PerSampleOptions.__annotations__))
+    if unknown:
+        allowed = ", ".join(PerSampleOptions.__annotations__)
+        raise TypeError(f"unknown option {unknown[0]!r}; allowed: {allowed}")
+    labels, target = options.get("labels"), options.get("target", 1.0)
+    if validate:
+        real, fake = check_pair(real, fake)
+        if labels is not None:
+            labels = check_index("labels", labels, real.shape[0])
+        target = check_positive("target", target)
     return _per_sample_grads(
         critic,
         real,
         fake,
-        coef=row_coefficients(real, groups, lambda_gp, weights),
+        coef=row_coefficients(real, groups, options.get("lambda_gp", 10.0), options.get("weights")),
         labels=labels,
-        target=check_positive("target", target),
-        eps=eps,
-        rng=rng,
+        target=target,
+        eps=options.get("eps"),
+        rng=options.get("rng"),
+        out=out,
     )
 
 
@@ -142,22 +178,16 @@ def _per_sample_grads(
     elif eps.shape != (b,):
         raise ValueError(f"eps must have shape ({b},), got {tuple(eps.shape)}")
     eps = eps.to(real.dtype)
+    terms = RowTerms(real=real, fake=fake, eps=eps, coef=coef, target=target, labels=labels)
     layers = mlp_layers(critic)
     if layers is not None:  # fedgan's MLP critic: the same numbers, several times faster
-        return mlp_per_sample_grads(critic, layers, real, fake, eps, coef, target, labels, out)  # type: ignore[arg-type]
-    return _vmap_grads(critic, real, fake, eps, coef, target, labels)
+        return mlp_per_sample_grads(critic, layers, terms, out)  # type: ignore[arg-type]
+    return _vmap_grads(critic, terms)
 
 
-def _vmap_grads(
-    critic: nn.Module,
-    real: Tensor,
-    fake: Tensor,
-    eps: Tensor,
-    coef: tuple[Tensor, Tensor, Tensor],
-    target: float,
-    labels: Tensor | None,
-) -> dict[str, Tensor]:
+def _vmap_grads(critic: nn.Module, terms: RowTerms) -> dict[str, Tensor]:
     """Any critic: ``vmap`` over ``grad`` of each row's term (the penalty a nested ``grad``)."""
+    labels, target = terms.labels, terms.target
     params = {k: v.detach() for k, v in critic.named_parameters() if v.requires_grad}
     buffers = {k: v.detach() for k, v in critic.named_buffers()}
     conditional = labels is not None
@@ -182,4 +212,5 @@ def _vmap_grads(
         return cf * score(p, f, y) - cr * score(p, r, y) + cp * (norm - target) ** 2
 
     in_dims = (None, 0, 0, 0, 0, 0, 0, 0 if conditional else None)
-    return vmap(grad(row_loss), in_dims=in_dims)(params, real, fake, eps, *coef, labels)
+    args = (terms.real, terms.fake, terms.eps, *terms.coef, labels)
+    return vmap(grad(row_loss), in_dims=in_dims)(params, *args)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Unpack
 
 import torch
 from torch import Tensor, nn
 
-from fedgan.losses import RowWeights
-from fedgan.privacy._per_sample import _per_sample_grads, row_coefficients
+from fedgan.privacy._per_sample import PerSampleOptions, critic_row_grads
 
 __all__ = ["PrivateCritic", "make_private_critic", "rdp_epsilon"]
 
@@ -55,13 +55,7 @@ class PrivateCritic:
         real: Tensor,
         fake: Tensor,
         groups: Tensor | None = None,
-        *,
-        labels: Tensor | None = None,
-        lambda_gp: float | Sequence[float] | Tensor = 10.0,
-        target: float = 1.0,
-        weights: RowWeights | None = None,
-        eps: Tensor | None = None,
-        rng: torch.Generator | None = None,
+        **options: Unpack[PerSampleOptions],
     ) -> None:
         """One private critic update on a (Poisson-sampled) batch; an empty batch still steps.
 
@@ -75,16 +69,8 @@ class PrivateCritic:
                 if p.requires_grad
             }
         else:
-            grads = _per_sample_grads(
-                self.critic,
-                real,
-                fake,
-                coef=row_coefficients(real, groups, lambda_gp, weights),
-                labels=labels,
-                target=target,
-                eps=eps,
-                rng=rng,
-                out=self._buffers,
+            grads = critic_row_grads(
+                self.critic, real, fake, groups, options, validate=False, out=self._buffers
             )
         named = dict(self.critic.named_parameters())
         for name, g in grads.items():

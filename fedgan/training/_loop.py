@@ -6,11 +6,11 @@ import torch
 from torch import Tensor
 
 from fedgan.losses import (
+    BatchGroups,
     CriticObjective,
     PenaltyTerm,
     critic_objective,
     generator_objective,
-    row_weights,
 )
 from fedgan.models import Generator
 from fedgan.training._sampler import Batch, BatchSampler
@@ -23,6 +23,17 @@ __all__ = ["critic_step", "generator_step", "train_critic", "train_local"]
 def _set_lr(optimizer: torch.optim.Optimizer, factor: float) -> None:
     for group in optimizer.param_groups:
         group["lr"] = group["initial_lr"] * factor
+
+
+def _batch_groups(state: LocalState, batch: Batch, *, num_groups: int, paired: bool) -> BatchGroups:
+    """The batch's groups and labels, weighted by the client's current group weights."""
+    return BatchGroups(
+        groups=batch.groups,
+        labels=batch.critic_labels,
+        num_groups=num_groups,
+        weights=state.reweighter.weights.to(batch.x.device),
+        paired=paired,
+    )
 
 
 def critic_step(
@@ -40,16 +51,9 @@ def critic_step(
     ``penalty`` is ``None`` on steps without the penalty (see :class:`PenaltySchedule`).
     """
     config = state.config
-    weights = state.reweighter.weights.to(batch.x.device)
+    rows = _batch_groups(state, batch, num_groups=num_groups, paired=paired)
     if state.private is not None:
-        rw = row_weights(
-            batch.groups,
-            num_groups=num_groups,
-            group_weights=weights,
-            paired=paired,
-            lambdas=None if penalty is None else penalty.lambdas,
-            balance=config.gp_balance,
-        )
+        rw = rows.row_weights(None if penalty is None else penalty.lambdas, config.gp_balance)
         target = config.gp_target if penalty is None else penalty.target
         state.private.step(
             batch.x, fake, labels=batch.critic_labels, weights=rw, target=target, rng=rng
@@ -60,18 +64,7 @@ def critic_step(
         return CriticObjective(
             loss=torch.zeros((), dtype=torch.float64), wasserstein=nan, penalty=None
         )
-    out = critic_objective(
-        state.critic,
-        batch.x,
-        fake,
-        batch.groups,
-        labels=batch.critic_labels,
-        num_groups=num_groups,
-        group_weights=weights,
-        paired=paired,
-        penalty=penalty,
-        rng=rng,
-    )
+    out = critic_objective(state.critic, batch.x, fake, rows, penalty=penalty, rng=rng)
     state.critic_optimizer.zero_grad(set_to_none=True)
     out.loss.backward()
     state.critic_optimizer.step()
@@ -95,15 +88,8 @@ def generator_step(
     fake = generator(z, batch.labels, batch.sources)
     if state.generator_privacy is not None:  # GS-WGAN: sanitise what reaches G
         fake.register_hook(state.generator_privacy.hook())
-    loss = generator_objective(
-        state.critic,
-        fake,
-        batch.groups,
-        labels=batch.critic_labels,
-        num_groups=num_groups,
-        group_weights=state.reweighter.weights.to(batch.x.device),
-        paired=paired,
-    )
+    rows = _batch_groups(state, batch, num_groups=num_groups, paired=paired)
+    loss = generator_objective(state.critic, fake, rows)
     state.generator_optimizer.zero_grad(set_to_none=True)
     loss.backward()
     state.generator_optimizer.step()

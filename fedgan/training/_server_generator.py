@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from fedgan.losses import generator_objective
+from fedgan.losses import BatchGroups, generator_objective
 from fedgan.models import Critic, Generator
 from fedgan.training._config import TrainConfig
 
@@ -143,15 +143,14 @@ class ServerGenerator:
         groups = fb.groups.to(device).repeat_interleave(b)
         z = torch.randn(len(sources), self.generator.latent_dim, device=device, generator=rng)
         fake = self.generator(z, None, sources)
-        return generator_objective(
-            fb.critic,
-            fake,
-            groups,
+        rows = BatchGroups(
+            groups=groups,
             labels=groups,
             num_groups=len(fb.group_weights),
-            group_weights=fb.group_weights.to(device),
+            weights=fb.group_weights.to(device),
             paired=True,
         )
+        return generator_objective(fb.critic, fake, rows)
 
     @staticmethod
     def _robust_backward(

@@ -7,7 +7,7 @@ import torch
 
 from fedgan.models import build_models
 from fedgan.privacy import per_sample_critic_grads
-from fedgan.privacy._closed_form import mlp_layers, mlp_per_sample_grads
+from fedgan.privacy._closed_form import RowTerms, mlp_layers, mlp_per_sample_grads
 from fedgan.privacy._per_sample import _vmap_grads
 
 
@@ -35,7 +35,8 @@ def test_closed_form_equals_vmap(shape: tuple[int, ...], num_labels: int, depth:
         critic, real, fake, groups, labels=labels, lambda_gp=lam, target=0.8, eps=eps
     )
     ones = torch.ones(len(groups), dtype=torch.float64)
-    ref = _vmap_grads(critic, real, fake, eps, (ones, ones, lam[groups]), 0.8, labels)
+    terms = RowTerms(real, fake, eps, (ones, ones, lam[groups]), 0.8, labels)
+    ref = _vmap_grads(critic, terms)
     assert list(fast) == list(ref) == [n for n, _ in critic.named_parameters()]
     for name in ref:
         assert fast[name].shape == ref[name].shape
@@ -62,8 +63,9 @@ def test_kept_buffers_give_the_same_gradients_as_fresh_ones() -> None:
         real, fake, eps, _, _ = _inputs((2,), b, 0, seed=b)
         real, fake, eps = real.float(), fake.float(), eps.float()
         coef = (torch.rand(b), torch.rand(b), torch.full((b,), 10.0))
-        kept = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, None, out)
-        fresh = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, None)
+        terms = RowTerms(real, fake, eps, coef, 1.0, None)
+        kept = mlp_per_sample_grads(critic, layers, terms, out)
+        fresh = mlp_per_sample_grads(critic, layers, terms)
         for name in fresh:
             assert kept[name].shape[0] == b
             torch.testing.assert_close(kept[name], fresh[name], msg=name)
@@ -81,7 +83,8 @@ def test_weighted_rows_closed_form_equals_vmap(num_labels: int) -> None:
     coef = tuple(torch.rand(24, generator=g, dtype=torch.float64) for _ in range(3))
     layers = mlp_layers(critic)
     assert layers is not None
-    fast = mlp_per_sample_grads(critic, layers, real, fake, eps, coef, 1.0, labels)  # type: ignore[arg-type]
-    ref = _vmap_grads(critic, real, fake, eps, coef, 1.0, labels)  # type: ignore[arg-type]
+    terms = RowTerms(real, fake, eps, coef, 1.0, labels)  # type: ignore[arg-type]
+    fast = mlp_per_sample_grads(critic, layers, terms)
+    ref = _vmap_grads(critic, terms)
     for name in ref:
         torch.testing.assert_close(fast[name], ref[name], rtol=1e-10, atol=1e-12, msg=name)

@@ -164,7 +164,7 @@ def test_run_config_privacy_keys() -> None:
 def test_weighted_private_step_equals_weighted_objective() -> None:
     # The DP step with the objective's row weights, at zero noise and no clipping, takes
     # the same step as autograd on fedgan.losses.critic_objective.
-    from fedgan.losses import PenaltyTerm, critic_objective, row_weights
+    from fedgan.losses import BatchGroups, PenaltyTerm, critic_objective, row_weights
 
     critic = _critic()
     plain = copy.deepcopy(critic)
@@ -189,11 +189,7 @@ def test_weighted_private_step_equals_weighted_objective() -> None:
         lambda x, y=None: plain(x).squeeze(1),
         real,
         fake,
-        groups,
-        labels=None,
-        num_groups=2,
-        group_weights=w,
-        paired=True,
+        BatchGroups(groups=groups, labels=None, num_groups=2, weights=w, paired=True),
         penalty=PenaltyTerm(lam, balance="group"),
         rng=torch.Generator().manual_seed(9),
     )
