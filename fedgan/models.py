@@ -267,8 +267,9 @@ class Critic(nn.Module):
             self.features: nn.Module = nn.Sequential(*layers)
             feat = hidden
         else:
-            self.features = _ConvDown(self.data_shape, hidden)
-            feat = hidden * 2
+            conv = _ConvDown(self.data_shape, hidden)
+            self.features = conv
+            feat = conv.out_features
         self.head = nn.Linear(feat, 1)
         self.embed = nn.Embedding(num_labels, feat) if num_labels else None
 
