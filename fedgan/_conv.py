@@ -8,6 +8,8 @@ channels to full size (``python -m simulations.benchmarks.conv_cost``).
 
 from __future__ import annotations
 
+import itertools
+
 from torch import Tensor, nn
 
 __all__ = ["ConvDown", "ConvUp"]
@@ -55,7 +57,7 @@ class ConvDown(nn.Module):
         n = _doublings(shape) + 1  # one more stride: the features pool a 2×2 (8×8) or 4×4 map
         chans = [shape[0]] + [max(1, ch // 2 ** (n - 1 - i)) for i in range(n)]
         layers: list[nn.Module] = []
-        for a, b in zip(chans[:-1], chans[1:], strict=True):
+        for a, b in itertools.pairwise(chans):
             layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.LeakyReLU(0.2)]
         self.net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.out_features = chans[-1]
