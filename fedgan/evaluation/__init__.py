@@ -16,6 +16,7 @@ from fedgan.evaluation._scorers import (
     reference_rows,
     score_samples,
 )
+from fedgan.evaluation._tables import scenario_tstr
 from fedgan.evaluation._verdict import Verdict, verdict
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "chance_hq",
     "coverage_anchors",
     "reference_rows",
+    "scenario_tstr",
     "score_samples",
     "tensorboard_available",
     "verdict",

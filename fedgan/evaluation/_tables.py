@@ -20,7 +20,7 @@ import pandas as pd
 from fedgan.data import Scenario
 from fedgan.metrics import distance_to_closest_record, table_quality, tstr_fairness
 
-__all__ = ["group_block", "score_table", "train_on_real"]
+__all__ = ["group_block", "scenario_tstr", "score_table", "train_on_real"]
 
 _TSTR_KEYS = ("accuracy", "balanced_accuracy", "auc")
 
@@ -51,16 +51,25 @@ def train_on_real(scenario: Scenario) -> pd.DataFrame | None:
     return _tstr(scenario, train, test)
 
 
-def _tstr(scenario: Scenario, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
-    assert scenario.tstr is not None
-    fair = tstr_fairness(
+def scenario_tstr(scenario: Scenario, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """Train on ``train``, test on ``test``, with the scenario's TSTR target and groups.
+
+    The frame of :func:`fedgan.metrics.tstr_fairness` (one row per group and ``overall``);
+    a ``ValueError`` when the scenario has no TSTR target or the data cannot be scored.
+    """
+    if scenario.tstr is None:
+        raise ValueError(f"scenario {scenario.name!r} names no TSTR target")
+    return tstr_fairness(
         train,
         test,
         target=scenario.tstr[0],
         positive=scenario.tstr[1],
         sensitive=(scenario.group_attribute,),
     )
-    return fair.set_index("group")
+
+
+def _tstr(scenario: Scenario, train: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    return scenario_tstr(scenario, train, test).set_index("group")
 
 
 def _group_shares(scenario: Scenario, x: np.ndarray) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from fedgan._io import atomic_write
 from fedgan.data import Scenario, load_scenario, scenario_spec
-from fedgan.metrics import tstr_fairness
+from fedgan.evaluation import scenario_tstr
 from simulations.report._figures import figures
 from simulations.report._load import load_run
 from simulations.report._stats import coverage_ci, mixture_ci
@@ -96,13 +96,7 @@ def _tstr(scenario: Scenario, samples: pd.DataFrame) -> list[str]:
     frames = []
     for name, train in (("synthetic", samples), ("real", scenario.encoder.decode(scenario.x))):
         try:
-            fair = tstr_fairness(
-                train,
-                test,
-                target=scenario.tstr[0],
-                positive=scenario.tstr[1],
-                sensitive=(scenario.group_attribute,),
-            )
+            fair = scenario_tstr(scenario, train, test)
         except ValueError as err:
             return [head, "", f"Not computed: {err}.", ""]
         frames.append(fair.assign(trained_on=name))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from fedgan.data import load_scenario
-from fedgan.evaluation import Evaluator, Verdict, verdict
+from fedgan.evaluation import Evaluator, Verdict, scenario_tstr, verdict
 
 pytest.importorskip("sdmetrics")
 
@@ -65,3 +65,24 @@ def test_one_record_repeated_is_not_learned_and_says_what_was_not_computed() -> 
     assert not v.learned
     assert "train-on-synthetic AUC not computed" in v.text()
     assert "a classifier needs both" in v.text()
+
+
+def test_scenario_tstr_matches_the_metric_and_refuses_scenarios_without_a_target() -> None:
+    # The report and the scorer share scenario_tstr: train on real, test on held out.
+    from fedgan.metrics import tstr_fairness
+
+    assert ARRESTS.holdout_x is not None
+    train = ARRESTS.encoder.decode(ARRESTS.x)
+    test = ARRESTS.encoder.decode(ARRESTS.holdout_x)
+    got = scenario_tstr(ARRESTS, train, test)
+    assert ARRESTS.tstr is not None
+    ref = tstr_fairness(
+        train,
+        test,
+        target=ARRESTS.tstr[0],
+        positive=ARRESTS.tstr[1],
+        sensitive=(ARRESTS.group_attribute,),
+    )
+    assert got.equals(ref)
+    with pytest.raises(ValueError, match="ring8-minority"):
+        scenario_tstr(load_scenario("ring8-minority"), train, test)
