@@ -59,8 +59,21 @@ def stop(pids: list[int], timeout: float = 10.0) -> None:
                 except (ProcessLookupError, PermissionError):
                     pass
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+        while time.monotonic() < deadline and any(_alive(p) for p in pids):
             time.sleep(0.2)
-        pids = [p for p in pids if Path(f"/proc/{p}").exists()]
+        pids = [p for p in pids if _alive(p)]
         if not pids:
             return
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs: a zombie has exited (our own children are reaped here)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: its parent reaps it
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
