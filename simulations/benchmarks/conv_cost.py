@@ -11,15 +11,13 @@ full size), plus the MLP at the same width. One thread, as each simulated client
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from torch import nn
 
 from fedgan.models import build_models
 from fedgan.penalties import group_gradient_penalty
+from simulations.benchmarks._timing import median_ms
 
 SHAPE = (1, 8, 8)
 
@@ -47,16 +45,6 @@ def _old_critic(hidden: int) -> nn.Module:
         nn.Flatten(),
         nn.Linear(2 * hidden, 1),
     )
-
-
-def _median_ms(fn: Callable[[], None], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1000 * statistics.median(times)
 
 
 def _costs(gen: nn.Module, critic: nn.Module, batch: int, repeats: int) -> list[float]:
@@ -91,7 +79,7 @@ def _costs(gen: nn.Module, critic: nn.Module, batch: int, repeats: int) -> list[
         loss.backward()
         opt_g.step()
 
-    return [_median_ms(f, repeats) for f in (forward, critic_step, generator_step)]
+    return [median_ms(f, repeats) for f in (forward, critic_step, generator_step)]
 
 
 def main() -> None:

@@ -11,26 +11,13 @@ MLP critic: 2-D input, batch 256, 3×128. Conv critic: 1×28×28, batch 64.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 
 from fedgan.models import build_models
 from fedgan.penalties import gradient_penalty
 from fedgan.privacy import PrivateCritic, make_private_critic
-
-
-def _median_ms(step: Callable[[], None], repeats: int) -> float:
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e3
+from simulations.benchmarks._timing import median_ms
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -76,8 +63,8 @@ def main(argv: list[str] | None = None) -> None:
         ) -> None:
             private.step(real, fake)
 
-        a = _median_ms(plain_step, args.repeats)
-        b = _median_ms(private_step, args.repeats)
+        a = median_ms(plain_step, args.repeats)
+        b = median_ms(private_step, args.repeats)
         print(f"{label}: non-private GP step {a:8.2f} ms | DP GP step {b:8.2f} ms | x{b / a:5.2f}")
 
 
