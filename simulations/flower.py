@@ -39,6 +39,7 @@ from fedgan.results import check_writable
 from fedgan.training import use_cpus
 from simulations._cli import parse_run_config, render_run_config
 from simulations._processes import children, free_port, pids_matching, stop
+from simulations._watch import SimulationWatch
 
 __all__ = ["HEARTBEAT_FAILURE", "ROOT", "run_flower", "run_status"]
 
@@ -240,6 +241,9 @@ def _run_once(
         proc = subprocess.Popen(
             cmd, env=env, cwd=app, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
+        # run_id is read when asked: the closure sees the id once the log has given it.
+        watch = SimulationWatch(proc, still_running=lambda: _going(run_status(run_id, env, app)))
+        watch.start()
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -249,6 +253,11 @@ def _run_once(
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s")
             rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+            watch.close()
+            if watch.fired:
+                details = "the flwr-simulation process ended while the run was still going"
+                print(f"{PREFIX} {details} (killed or crashed): run {run_id} stopped", flush=True)
+                rc = 1
             status = run_status(run_id, env, app) if rc == 0 else None
             if rc == 0 and status != "finished:completed":
                 # `flwr run` exits 0 even when the ServerApp failed: trust the SuperLink's status.
@@ -258,6 +267,7 @@ def _run_once(
         except subprocess.TimeoutExpired:
             raise TimeoutError(f"flwr run did not finish within {timeout:.0f} s") from None
         finally:
+            watch.close()
             console.close()
             proc.kill()
             # The SuperLink, its SuperExec, the flwr-simulation process and Ray: all ours.
@@ -270,6 +280,11 @@ def _run_once(
     elif rc != 0:
         print(f"{PREFIX} Flower's full log: {log_path}", flush=True)
     return rc, details, console.rounds
+
+
+def _going(status: str | None) -> bool:
+    """Whether a SuperLink status says the run has not ended (``None``: cannot tell, no)."""
+    return status is not None and not status.startswith("finished")
 
 
 def _failure_details(home: Path, run_id: str | None) -> str:
