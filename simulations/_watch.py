@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from simulations._processes import children
 
@@ -53,7 +54,7 @@ class SimulationWatch(threading.Thread):
 
     def __init__(
         self,
-        proc: subprocess.Popen[str],
+        proc: subprocess.Popen[Any],
         *,
         still_running: Callable[[], bool],
         poll: float = 2.0,
