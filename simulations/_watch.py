@@ -75,6 +75,8 @@ class SimulationWatch(threading.Thread):
         )
 
     def run(self) -> None:
+        if not Path("/proc").is_dir():  # processes are found through /proc (Linux); else no watch
+            return
         seen, gone_since = False, None
         while self.proc.poll() is None and not self._done.wait(self.poll):
             if self._simulation_alive():
