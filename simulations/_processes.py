@@ -8,7 +8,7 @@ import socket
 import time
 from pathlib import Path
 
-__all__ = ["children", "free_port", "pids_matching", "stop"]
+__all__ = ["children", "cmdline", "free_port", "pids_matching", "stop"]
 
 
 def free_port() -> int:
@@ -17,17 +17,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cmdline(pid: int) -> str:
+    """The command line of ``pid`` as one string (``""`` once it has gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
 def pids_matching(text: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if text in cmd and int(entry.name) != os.getpid():
-                pids.append(int(entry.name))
-    return pids
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit()
+        and int(entry.name) != os.getpid()
+        and text in cmdline(int(entry.name))
+    ]
 
 
 def children(pids: list[int]) -> list[int]:

@@ -19,20 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from simulations._processes import children
+from simulations._processes import children, cmdline
 
 __all__ = ["SimulationWatch"]
 
 SIMULATION = "flwr-simulation"
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        )
-    except OSError:
-        return ""
 
 
 class SimulationWatch(threading.Thread):
@@ -69,9 +60,7 @@ class SimulationWatch(threading.Thread):
 
     def _simulation_alive(self) -> bool:
         return any(
-            self.marker in _cmdline(pid)
-            for pid in children([self.proc.pid])
-            if pid != self.proc.pid
+            self.marker in cmdline(pid) for pid in children([self.proc.pid]) if pid != self.proc.pid
         )
 
     def run(self) -> None:
