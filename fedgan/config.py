@@ -85,6 +85,7 @@ class RunConfig:
     model: ModelKind = "mlp"
     latent_dim: int = 8
     hidden: int = 128
+    critic_hidden: int = 0
     generator_activation: GeneratorActivation = "relu"
     source_conditioning: SourceConditioning = "concat"
     standardise: bool = True
@@ -165,7 +166,13 @@ class RunConfig:
             "min_nodes",
         ):
             check(getattr(self, name) >= 1, name, f"must be >= 1, got {getattr(self, name)}")
-        for name in ("seed", "source_layers", "num_partitions", "minority_partitions"):
+        for name in (
+            "seed",
+            "source_layers",
+            "num_partitions",
+            "minority_partitions",
+            "critic_hidden",
+        ):
             check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
         check(
             self.declared_rows_cap == 0 or self.declared_rows_cap >= 1,

@@ -49,10 +49,14 @@ __all__ = [
 _ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
 
 
+_POSITIVE = frozenset({"latent_dim", "hidden", "depth"})  # a zero here builds an empty layer
+
+
 def _check_sizes(**sizes: int) -> None:
     for name, v in sizes.items():
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {v!r}")
+        low = 1 if name in _POSITIVE else 0
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
 
 
 class Generator(nn.Module):
@@ -294,6 +298,7 @@ def build_models(
     source_layers: int = 0,
     latent_dim: int = 8,
     hidden: int = 128,
+    critic_hidden: int | None = None,
     depth: int = 3,
     generator_activation: GeneratorActivation = "relu",
     source_conditioning: SourceConditioning = "concat",
@@ -314,6 +319,9 @@ def build_models(
         Sources of a client-conditional generator, see :class:`Generator`.
     latent_dim, hidden, depth : int
         Sizes, see :class:`Generator`.
+    critic_hidden : int, optional
+        The critic's width (default ``hidden``): every client runs its critic's steps, so
+        a narrower critic is the cheaper half of a round.
     generator_activation : {"relu", "leaky-relu"}
         The generator's hidden activation (the critic's is LeakyReLU(0.2)).
     source_conditioning : {"concat", "film"}
@@ -341,7 +349,7 @@ def build_models(
         data_shape,
         num_labels=num_labels if critic_labels is None else critic_labels,
         kind=kind,
-        hidden=hidden,
+        hidden=hidden if critic_hidden is None else critic_hidden,
         depth=depth,
     )
     return g, c

@@ -23,6 +23,7 @@ from fedgan._records import from_record, to_record
 from fedgan.config import RunConfig
 from fedgan.federation import FederatedRun, Reply, RoundLine, sample_partitions
 from fedgan.protocol import read_report, round_instructions
+from strategies._exchange import exchange
 
 __all__ = ["FederatedGAN"]
 
@@ -79,7 +80,7 @@ class FederatedGAN(Strategy):
             for n in nodes
         ]
         hellos: list[dict[str, object]] = []
-        for reply in grid.send_and_receive(messages, timeout=self.timeout):
+        for reply in exchange(grid, messages, timeout=self.timeout):
             if reply.has_error():
                 raise RuntimeError(
                     f"node {reply.metadata.src_node_id} failed the handshake: {reply.error.reason}"
@@ -149,7 +150,7 @@ class FederatedGAN(Strategy):
         arrays = to_record(self.run.aggregator.download())
         for rnd in range(first, (num_rounds or self.config.num_server_rounds) + 1):
             messages = self.configure_train(rnd, arrays, ConfigRecord(), grid)
-            replies = grid.send_and_receive(messages, timeout=timeout or self.timeout)
+            replies = exchange(grid, messages, timeout=timeout or self.timeout)
             # the grid has given each message its id: an error the SuperLink sends in a node's
             # place (node unavailable) names only the message it answers
             self._sent = {m.metadata.message_id: m.metadata.dst_node_id for m in messages}

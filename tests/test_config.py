@@ -32,6 +32,7 @@ from fedgan.config import RunConfig, RunConfigError
         ({"model": "conv"}, "model"),
         ({"seed": -5}, "seed"),
         ({"source-layers": 5}, "source-layers"),
+        ({"critic-hidden": -1}, "critic-hidden"),
         ({"fraction-train": 0.0}, "fraction-train"),
         ({"eval-every": 0}, "eval-every"),
         ({"batch-sampling": "poisson"}, "batch-sampling"),

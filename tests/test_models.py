@@ -104,6 +104,20 @@ def test_conditional_models_need_labels_and_sources() -> None:
         critic(torch.randn(2, 2))
 
 
+def test_critic_width_is_its_own() -> None:
+    gen, critic = build_models((2,), hidden=16, critic_hidden=24, depth=3)
+    g_widths = {m.out_features for m in gen.modules() if isinstance(m, torch.nn.Linear)}
+    c_linear = [m for m in critic.modules() if isinstance(m, torch.nn.Linear)]
+    assert g_widths == {16, 2}
+    # 2 -> 24 -> 24 -> 24 -> 1: weights and biases counted by hand
+    assert sum(p.numel() for p in critic.parameters()) == (2 * 24 + 24) + 2 * (24 * 24 + 24) + 25
+    assert [m.out_features for m in c_linear] == [24, 24, 24, 1]
+    _, same = build_models((2,), hidden=16)
+    assert sum(p.numel() for p in same.parameters()) == (2 * 16 + 16) + 2 * (16 * 16 + 16) + 17
+    with pytest.raises(ValueError, match="hidden"):
+        build_models((2,), critic_hidden=0)
+
+
 def test_bad_model_arguments() -> None:
     with pytest.raises(ValueError, match="kind"):
         build_models((2,), kind="resnet")  # type: ignore[arg-type]

@@ -42,6 +42,7 @@ def make_models(
             source_layers=config.source_layers if design.owns_layers else 0,
             latent_dim=config.latent_dim,
             hidden=config.hidden,
+            critic_hidden=config.critic_hidden or config.hidden,
             generator_activation=config.generator_activation,
             source_conditioning=config.source_conditioning if design.per_source else "concat",
         )

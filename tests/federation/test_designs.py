@@ -29,6 +29,15 @@ def test_registry_names_and_flags() -> None:
         design_for("gossip")
 
 
+@pytest.mark.parametrize(("critic_hidden", "width"), [(0, 32), (8, 8)])
+def test_run_config_sets_the_critic_width(critic_hidden: int, width: int) -> None:
+    cfg = RunConfig(hidden=32, critic_hidden=critic_hidden)
+    gen, critic = make_models(cfg, SCENARIO, DESIGNS["shared-generator"], num_partitions=3)
+    first = next(m for m in critic.modules() if isinstance(m, torch.nn.Linear))
+    assert first.out_features == width
+    assert next(m for m in gen.modules() if isinstance(m, torch.nn.Linear)).out_features == 32
+
+
 @pytest.mark.parametrize("name", ["client-conditional", "shared-critic", "private-critics"])
 def test_upload_and_download_prefixes(name: str) -> None:
     design = DESIGNS[name]  # type: ignore[index]
