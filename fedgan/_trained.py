@@ -147,6 +147,8 @@ def load(run_dir: str | Path) -> TrainedGenerator:
     ------
     FileNotFoundError
         If the folder or one of the files it needs is missing (named).
+    ValueError
+        If the folder holds a CTGAN benchmark run.
 
     Examples
     --------
@@ -158,6 +160,12 @@ def load(run_dir: str | Path) -> TrainedGenerator:
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder}: no {name} (is this a fedgan run folder?)")
     settings = json.loads((folder / "config.json").read_text())
+    if settings.get("mode") == "ctgan":  # simulations.ctgan_anchor's folder: a CTGAN pickle
+        raise ValueError(
+            f"{folder}: a CTGAN benchmark run (mode 'ctgan'); its generator.pt holds the "
+            "weights of CTGAN's own generator network, not a fedgan generator; its released "
+            "records are in samples.csv"
+        )
     config = RunConfig.from_mapping({k: v for k, v in settings.items() if k not in _FACTS})
     scenario = load_scenario_once(config)
     partitions = 1 if settings.get("mode") == "centralised" else int(settings["num-partitions"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -97,6 +98,17 @@ def test_same_seed_same_rows_and_bad_arguments_are_named(ring_run: Path) -> None
         run.sample(0)
     with pytest.raises(FileNotFoundError, match=r"no config\.json"):
         fedgan.load(ring_run.parent / "missing")
+
+
+def test_a_ctgan_benchmark_folder_is_refused_by_name(ring_run: Path, tmp_path: Path) -> None:
+    settings = json.loads((ring_run / "config.json").read_text())
+    folder = tmp_path / "ctgan"
+    folder.mkdir()
+    # what simulations.ctgan_anchor writes: its own key, mode "ctgan"
+    (folder / "config.json").write_text(json.dumps(settings | {"mode": "ctgan", "ctgan-epochs": 3}))
+    shutil.copy(ring_run / "generator.pt", folder / "generator.pt")
+    with pytest.raises(ValueError, match="CTGAN benchmark run"):
+        fedgan.load(folder)
 
 
 def test_centralised_run_samples_the_mixture_but_not_one_group(tmp_path: Path) -> None:
