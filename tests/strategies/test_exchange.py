@@ -83,6 +83,7 @@ def test_every_reply_is_collected_soon_after_it_arrives(last: float) -> None:
     assert pulls <= floor_phase + growth + last / CEILING_S + 2
     assert pulls < last / FLOOR_S
 
+
 def test_the_timeout_returns_what_came_and_is_not_overrun() -> None:
     replies, clock, _ = _run({"a": 1.0, "never": math.inf}, timeout=5.0)
     assert [m.metadata.reply_to_message_id for m in replies] == ["a"]
