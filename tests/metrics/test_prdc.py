@@ -71,6 +71,35 @@ def test_coverage_matches_brute_force() -> None:
     assert r.density == pytest.approx(float((d_rf < radius[:, None]).sum() / (5 * 50)))
 
 
+@pytest.mark.parametrize("block_rows", [None, 1, 7, 64])
+def test_every_figure_matches_brute_force_whatever_the_blocks(block_rows: int | None) -> None:
+    rng = np.random.default_rng(5)
+    real = np.concatenate([rng.normal(size=(70, 4)), rng.normal(size=(20, 4)) + 3])
+    groups = np.array([0] * 70 + [1] * 20)
+    fake = rng.normal(size=(80, 4)) * 1.3
+    r = prdc(real, fake, real_groups=groups, block_rows=block_rows)
+    d_rr = np.linalg.norm(real[:, None] - real[None], axis=2)  # no shared code with prdc
+    d_ff = np.linalg.norm(fake[:, None] - fake[None], axis=2)
+    d_rf = np.linalg.norm(real[:, None] - fake[None], axis=2)
+    rad_r3, rad_r5 = np.sort(d_rr, axis=1)[:, 3], np.sort(d_rr, axis=1)[:, 5]
+    rad_f3 = np.sort(d_ff, axis=1)[:, 3]
+    precise = (d_rf <= rad_r3[:, None]).any(axis=0)
+    recalled = (d_rf <= rad_f3[None, :]).any(axis=1)
+    covered = d_rf.min(axis=1) < rad_r5
+    assert r.precision == pytest.approx(precise.mean())
+    assert r.recall == pytest.approx(recalled.mean())
+    assert r.density == pytest.approx((d_rf < rad_r5[:, None]).sum() / (5 * 80))
+    assert np.array_equal(r.real_covered, covered)
+    nearest_group = groups[d_rf.argmin(axis=0)]
+    for g in (0, 1):
+        mine, fk = groups == g, nearest_group == g
+        row = r.per_group.loc[g]
+        assert row["fake_count"] == fk.sum() and row["count"] == mine.sum()
+        assert row["coverage"] == pytest.approx(covered[mine].mean())
+        assert row["recall"] == pytest.approx(recalled[mine].mean())
+        assert row["precision"] == pytest.approx(precise[fk].mean())
+
+
 def test_bad_input() -> None:
     with pytest.raises(ValueError, match="real and fake"):
         prdc(np.zeros((10, 2)), np.zeros((10, 3)))
