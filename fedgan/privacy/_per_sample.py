@@ -69,6 +69,9 @@ def per_sample_critic_grads(
         ``[B, ...]`` paired rows (``fake`` detached from the generator).
     groups : Tensor, optional
         ``[B]`` group of each row (selects ``λ_g``); default all group 0.
+
+    Other Parameters
+    ----------------
     labels : Tensor, optional
         ``[B]`` conditioning labels.
     lambda_gp : float or sequence of float or Tensor, default 10.0
