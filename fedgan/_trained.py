@@ -160,7 +160,7 @@ def load(run_dir: str | Path) -> TrainedGenerator:
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder}: no {name} (is this a fedgan run folder?)")
     settings = json.loads((folder / "config.json").read_text())
-    if settings.get("mode") == "ctgan":  # simulations.ctgan_anchor's folder: a CTGAN pickle
+    if settings.get("mode") == "ctgan":  # simulations.ctgan_anchor's folder: CTGAN's own weights
         raise ValueError(
             f"{folder}: a CTGAN benchmark run (mode 'ctgan'); its generator.pt holds the "
             "weights of CTGAN's own generator network, not a fedgan generator; its released "

@@ -78,12 +78,14 @@ def _blocks(
         )
 
 
-def _kth_radius(x: np.ndarray, k: int, rows: int | None = None) -> np.ndarray:
-    radius = np.empty(len(x))
+def _kth_radii(x: np.ndarray, ks: tuple[int, ...], rows: int | None = None) -> list[np.ndarray]:
+    """Each row's distance to its k-th nearest row of ``x``, for every k in ``ks``, in one pass."""
+    radii = [np.empty(len(x)) for _ in ks]
     for rows_of, d in _blocks(x, x, rows):
-        d.partition(k, axis=1)  # in place; index 0 is the point itself
-        radius[rows_of] = d[:, k]
-    return radius
+        d.partition(ks, axis=1)  # in place; index 0 is the point itself
+        for radius, k in zip(radii, ks):
+            radius[rows_of] = d[:, k]
+    return radii
 
 
 def prdc(
@@ -134,8 +136,8 @@ def prdc(
     )
     if groups.shape != (len(r),):
         raise ValueError(f"real_groups must have shape ({len(r)},), got {groups.shape}")
-    rad_r_pr, rad_f_pr = _kth_radius(r, k_pr, block_rows), _kth_radius(f, k_pr, block_rows)
-    rad_r_dc = _kth_radius(r, k_dc, block_rows) if k_dc != k_pr else rad_r_pr
+    rad_r_pr, rad_r_dc = _kth_radii(r, (k_pr, k_dc), block_rows)
+    (rad_f_pr,) = _kth_radii(f, (k_pr,), block_rows)
     # one pass over the real × fake distances, a block of real rows at a time
     fake_precise = np.zeros(len(f), dtype=bool)
     real_recalled = np.empty(len(r), dtype=bool)
@@ -149,8 +151,9 @@ def prdc(
         inside += int((d < rad_r_dc[rows_of, None]).sum())
         covered[rows_of] = d.min(axis=1) < rad_r_dc[rows_of]
         best = d.argmin(axis=0)
-        closer = d[best, columns] < nearest_d  # strict: the first nearest row wins, as argmin
-        nearest_d[closer], nearest[closer] = d[best, columns][closer], best[closer] + rows_of.start
+        best_d = d[best, columns]
+        closer = best_d < nearest_d  # strict: the first nearest row wins, as argmin
+        nearest_d[closer], nearest[closer] = best_d[closer], best[closer] + rows_of.start
     density = float(inside / (k_dc * len(f)))
     nearest_real_group = groups[nearest]
     rows = []
