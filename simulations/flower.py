@@ -56,7 +56,7 @@ def run_flower(
     *,
     run_config: dict[str, Any] | str | None = None,
     num_supernodes: int = 5,
-    num_cpus: float = 1,
+    num_cpus: int = 1,
     num_gpus: float = 0.0,
     timeout: float = 900.0,
     home: Path | None = None,
@@ -77,8 +77,10 @@ def run_flower(
         ``flwr run --run-config`` text (``'k1=v1 k2="text"'``). Checked before anything starts.
     num_supernodes : int
         Simulated clients (each gets ``partition-id`` / ``num-partitions``).
-    num_cpus, num_gpus : float
-        Resources per client; a fraction of a GPU lets clients share one.
+    num_cpus : int
+        Whole CPUs per client (Flower's simulation config holds an unsigned integer).
+    num_gpus : float
+        GPUs per client; a fraction of a GPU lets clients share one.
     timeout : float
         Seconds before the run is stopped and an error is raised.
     home : Path, optional
@@ -97,8 +99,10 @@ def run_flower(
     """
     if num_supernodes < 1:
         raise ValueError(f"num_supernodes must be >= 1, got {num_supernodes}")
-    if num_cpus <= 0 or num_gpus < 0:
-        raise ValueError(f"num_cpus must be > 0 and num_gpus >= 0, got {num_cpus}, {num_gpus}")
+    if isinstance(num_cpus, bool) or not isinstance(num_cpus, int) or num_cpus < 1:
+        raise ValueError(f"num_cpus must be a whole number >= 1, got {num_cpus!r}")
+    if num_gpus < 0:
+        raise ValueError(f"num_gpus must be >= 0, got {num_gpus}")
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
     values = parse_run_config(run_config)
@@ -194,7 +198,7 @@ def _run_once(
     *,
     values: dict[str, Any],
     num_supernodes: int,
-    num_cpus: float,
+    num_cpus: int,
     num_gpus: float,
     deadline: float,
     home: Path,
@@ -330,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--num-supernodes", type=int, default=5)
-    ap.add_argument("--num-cpus", type=float, default=1)
+    ap.add_argument("--num-cpus", type=int, default=1, help="whole CPUs per client (>= 1)")
     ap.add_argument("--num-gpus", type=float, default=0.0)
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--run-config", default="", help='e.g. "num-server-rounds=5 seed=1"')

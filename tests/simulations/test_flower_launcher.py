@@ -59,6 +59,10 @@ def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     [
         ({"retries": -1}, ValueError, "retries"),
         ({"num_supernodes": 0}, ValueError, "num_supernodes"),
+        # Flower's simulation config holds whole CPUs; 1.0 used to reach flwr and fail there.
+        ({"num_cpus": 1.0}, ValueError, "num_cpus must be a whole number"),
+        ({"num_cpus": 0}, ValueError, "num_cpus"),
+        ({"num_gpus": -0.5}, ValueError, "num_gpus"),
         ({"run_config": {"num-rounds": 3}}, RunConfigError, "num-rounds"),
         ({"run_config": "seed=-5"}, RunConfigError, "seed"),
         ({"run_config": "scenario=ring"}, RunConfigError, "scenario"),
