@@ -8,7 +8,6 @@ gives the same files whichever drives it.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -30,7 +29,6 @@ from fedgan.federation._checkpoint import (
     load_server,
     read_round_log,
     save_server,
-    tables_to_text,
 )
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
@@ -148,7 +146,7 @@ class FederatedRun:
             client_log=[row for e in logged for row in e["clients"]],
         )
         self.evaluator.restore(
-            json.loads(state["evaluator"]), rows=[row for e in logged for row in e["evaluation"]]
+            state["evaluator"], rows=[row for e in logged for row in e["evaluation"]]
         )
         self._logged = self._log_lengths()
         log.info("resume: continuing after round %d", self.resumed_from)
@@ -194,7 +192,7 @@ class FederatedRun:
             server_round,
             {
                 "aggregator": self.aggregator.state(),
-                "evaluator": tables_to_text(self.evaluator.state()),
+                "evaluator": self.evaluator.state(),
             },
         )
         line = RoundLine(server_round, outcome, metrics, time.perf_counter() - self.started)
