@@ -92,3 +92,18 @@ def test_conv_generator_output_stays_in_the_pixel_range() -> None:
     assert x.shape == (200, 1, 8, 8)
     assert float(x.min()) >= -1.0 and float(x.max()) <= 1.0
     assert float(x.abs().max()) > 0.99  # it reaches the range's ends, not a squeezed middle
+
+
+def test_intra_fd_is_read_against_each_groups_floor_at_equal_sizes() -> None:
+    # The held-out real digits themselves: every group's intra-FD sits at its floor, while
+    # the minority's raw intra-FD is several times the majority's, only because its classes
+    # have few real rows (a Fréchet distance from ~20 rows is biased upward).
+    from fedgan.evaluation._images import _reference
+
+    _, held = _reference(SCENARIO, 0)
+    x = SCENARIO.x.reshape(len(SCENARIO.x), -1)[held]
+    table, _ = _judge(x)
+    ratio = table["intra_fd"] / table["intra_fd_floor"]
+    assert ratio.between(0.8, 1.25).all(), table[["intra_fd", "intra_fd_floor"]]
+    majority, minority = table["intra_fd_floor"].iloc[0], table["intra_fd_floor"].iloc[1]
+    assert minority > 2 * majority
