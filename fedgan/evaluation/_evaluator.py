@@ -144,7 +144,7 @@ class Evaluator:
         """The last samples, for a checkpoint (the rows go to the run's round log).
 
         A tensor, not JSON text: written every round, 2,500 digit images as JSON cost
-        about a tenth of a digits round.
+        about a sixth of a digits round.
         """
         last = None if self.last_samples is None else torch.from_numpy(self.last_samples.copy())
         return {"last_samples": last}
@@ -152,7 +152,7 @@ class Evaluator:
     def restore(self, state: Mapping[str, Any], *, rows: list[dict[str, Any]]) -> None:
         """Put back what :meth:`state` saved, with the rows read back from the round log."""
         self.rows = list(rows)
-        last = state["last_samples"]
+        last = state["last_samples"]  # a tensor; a list in checkpoints written before
         self.last_samples = None if last is None else np.asarray(last, dtype=np.float64)
 
     def table(self) -> pd.DataFrame:

@@ -11,7 +11,7 @@
   too: a class's generated rows are cut to its held-out rows' count, and the class's floor
   (``intra_fd_floor``: held-out real rows of the class against its reference rows) is at the
   same size. A rare class has few real rows, so its floor is high (the minority digits' is
-  about 4 times the majority's at 5% of the rows): read a group's intra-FD against its own
+  about 4.5 times the majority's at 5% of the rows): read a group's intra-FD against its own
   floor.
 * **Precision, recall, density, coverage** in the same feature space, per group, on equal
   sizes, with the same anchors.

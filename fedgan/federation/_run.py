@@ -8,6 +8,7 @@ gives the same files whichever drives it.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
@@ -145,9 +146,10 @@ class FederatedRun:
             weight_log=[row for e in logged for row in e["weights"]],
             client_log=[row for e in logged for row in e["clients"]],
         )
-        self.evaluator.restore(
-            state["evaluator"], rows=[row for e in logged for row in e["evaluation"]]
-        )
+        evaluator = state["evaluator"]
+        if isinstance(evaluator, str):  # checkpoints written before it became a tensor
+            evaluator = json.loads(evaluator)
+        self.evaluator.restore(evaluator, rows=[row for e in logged for row in e["evaluation"]])
         self._logged = self._log_lengths()
         log.info("resume: continuing after round %d", self.resumed_from)
         return self.resumed_from + 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pandas as pd
@@ -104,6 +105,39 @@ def test_scaled_replies_do_not_vouch_for_each_other_after_a_thin_round() -> None
     honest = float(agg.update_norms(_fake_reply(agg, 0, 0.01, [100, 10]))[0])
     big = float(agg.update_norms(scaled[0])[0])
     assert outlying_updates([honest, big, big, big], 10, history=last) == []
+
+
+def test_a_checkpoint_written_before_the_samples_became_a_tensor_still_resumes(
+    tmp_path: pytest.TempPathFactory,
+) -> None:
+    # Until 2026-12-06 the evaluator's last samples were JSON text inside server.pt.
+    full = run_in_process(
+        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "full")}), num_partitions=3
+    )
+
+    class Crash(Exception):
+        pass
+
+    def crash_after_two(run: object, line: object) -> None:
+        if line.server_round == 2:
+            raise Crash
+
+    cfg = RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut")})
+    with pytest.raises(Crash):
+        run_in_process(cfg, num_partitions=3, on_round=crash_after_two)
+    path = checkpoint_dir(cfg) / "server.pt"
+    state = torch.load(path, weights_only=True)
+    last = state["evaluator"]["last_samples"]
+    assert isinstance(last, torch.Tensor)
+    state["evaluator"] = json.dumps({"last_samples": last.tolist()})  # the old layout
+    torch.save(state, path)
+    resumed = run_in_process(
+        RunConfig.from_mapping(TINY | {"output-dir": str(tmp_path / "cut"), "resume": True}),
+        num_partitions=3,
+    )
+    assert resumed.resumed_from == 2
+    pd.testing.assert_frame_equal(full.tables()["metrics"], resumed.tables()["metrics"])
+    assert np.array_equal(full.evaluator.last_samples, resumed.evaluator.last_samples)
 
 
 def test_robust_averages() -> None:
