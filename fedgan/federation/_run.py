@@ -31,6 +31,7 @@ from fedgan.federation._checkpoint import (
     read_round_log,
     save_server,
 )
+from fedgan.federation._participation import participation
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import load_scenario_once, make_models
@@ -289,6 +290,10 @@ class FederatedRun:
                 f"  Stopped after round {last} of {self.config.num_server_rounds}: the target held "
                 f"{self.config.stop_when_met} evaluation(s) in a row (first met at round {met})."
             )
+        if mode != "centralised":
+            line, facts = participation(tables["clients"], self.num_partitions, rounds=last)
+            judged.lines.append(line)
+            judged.facts |= facts
         samples = self.evaluator.last_samples
         if self.board is not None:
             self.board.close()
