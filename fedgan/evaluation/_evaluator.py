@@ -146,7 +146,7 @@ class Evaluator:
         A tensor, not JSON text: written every round, 2,500 digit images as JSON cost
         about a sixth of a digits round.
         """
-        last = None if self.last_samples is None else torch.from_numpy(self.last_samples.copy())
+        last = None if self.last_samples is None else torch.from_numpy(self.last_samples)
         return {"last_samples": last}
 
     def restore(self, state: Mapping[str, Any], *, rows: list[dict[str, Any]]) -> None:

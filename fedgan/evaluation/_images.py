@@ -55,15 +55,31 @@ def _flat(x: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
+def _real_features(scenario: Scenario, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluator's features of the reference rows and of the held-out rows (once a seed)."""
+    clf = digits_classifier(0)
+    ref, held = _reference(scenario, seed)
+    return clf.features(_flat(scenario.x[ref])), clf.features(_flat(scenario.x[held]))
+
+
+@functools.lru_cache(maxsize=256)
+def _class_floor(scenario: Scenario, seed: int, c: int, size: int) -> float:
+    """Held-out real rows of class ``c`` (the first ``size``) against its reference rows."""
+    ref, held = _reference(scenario, seed)
+    f_ref, f_held = _real_features(scenario, seed)
+    return frechet_distance(f_held[scenario.mode[held] == c][:size], f_ref[scenario.mode[ref] == c])
+
+
+@functools.lru_cache(maxsize=8)
 def image_anchors(scenario: Scenario, seed: int) -> dict[str, float]:
     """What noise (chance) and held-out real digits score, on equal-sized sets."""
     clf = digits_classifier(0)
-    ref, held = _reference(scenario, seed)
-    real_ref = clf.features(_flat(scenario.x[ref]))
+    _, held = _reference(scenario, seed)
+    real_ref, f_held = _real_features(scenario, seed)
     x = _flat(scenario.x)
     rng = np.random.default_rng(seed + 2)
     noise = np.clip(rng.multivariate_normal(x.mean(0), np.cov(x.T), size=len(held)), -1, 1)
-    f_noise, f_held = clf.features(noise), clf.features(x[held])
+    f_noise = clf.features(noise)
     between = pairwise_distances(real_ref, real_ref)
     np.fill_diagonal(between, np.inf)
     return {
@@ -104,8 +120,7 @@ def score_images(
         share = np.full(len(groups), np.nan)
         notes["mass_ratio"] = "no generated sample is a clear digit"
     ref, held_rows = _reference(scenario, seed)
-    f_ref, f_gen = clf.features(_flat(scenario.x[ref])), clf.features(x)
-    f_held = clf.features(_flat(scenario.x[held_rows]))
+    (f_ref, _), f_gen = _real_features(scenario, seed), clf.features(x)
     ref_class, held_class = scenario.mode[ref], scenario.mode[held_rows]
     intra, floor = np.full(classes, np.nan), np.full(classes, np.nan)
     for c in range(classes):
@@ -113,9 +128,8 @@ def score_images(
         # smaller count, against the same reference rows of the class
         size = min(int((pred == c).sum()), int((held_class == c).sum()))
         if size >= _MIN_CLASS_ROWS and (ref_class == c).sum() >= 2:
-            against = f_ref[ref_class == c]
-            intra[c] = frechet_distance(f_gen[pred == c][:size], against)
-            floor[c] = frechet_distance(f_held[held_class == c][:size], against)
+            intra[c] = frechet_distance(f_gen[pred == c][:size], f_ref[ref_class == c])
+            floor[c] = _class_floor(scenario, seed, c, size)
     table = pd.DataFrame(
         {
             "modes": [int((scenario.mode_groups == g).sum()) for g in groups],
