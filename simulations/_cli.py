@@ -71,6 +71,17 @@ def _cpus(text: str) -> int:
     return value
 
 
+def add_workers_option(ap: argparse.ArgumentParser) -> None:
+    """``--workers N``: processes that train a round's sampled clients side by side."""
+    ap.add_argument(
+        "--workers",
+        type=_cpus,
+        default=1,
+        help="in-process runs: train a round's sampled clients in N one-thread processes "
+        "(the files do not change; default 1)",
+    )
+
+
 def add_cpus_option(ap: argparse.ArgumentParser) -> None:
     """``--num-cpus N``: the threads for the work this process does (checked by argparse).
 

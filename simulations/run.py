@@ -31,7 +31,7 @@ from fedgan._io import write_csv, write_json
 from fedgan.config import RunConfig, RunConfigError
 from fedgan.results import config_fingerprint
 from fedgan.training import use_cpus
-from simulations._cli import add_cpus_option
+from simulations._cli import add_cpus_option, add_workers_option
 from simulations.centralised import run_centralised
 from simulations.flower import ROOT, run_flower
 
@@ -133,8 +133,12 @@ def run_sweep(
     timeout: float = 1800.0,
     seeds: Sequence[int] | None = None,
     only: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
-    """Run every variant × seed not yet finished under ``out``; return the gathered table."""
+    """Run every variant × seed not yet finished under ``out``; return the gathered table.
+
+    ``workers`` processes train each round's clients of the in-process variants.
+    """
     sweep = load_sweep(path, seeds=seeds, only=only)
     jobs = _order(sweep)
     reference = {
@@ -163,6 +167,7 @@ def run_sweep(
             int(sweep.get("num-supernodes", 5)),
             timeout,
             out / ".flwr" / f"{variant['label']}-{seed}",
+            workers=workers,
         )
         fingerprint = config_fingerprint(json.loads((run_dir / "config.json").read_text()))
         write_json(
@@ -181,7 +186,13 @@ def run_sweep(
 
 
 def _run_one(
-    mode: str, settings: dict[str, Any], supernodes: int, timeout: float, home: Path
+    mode: str,
+    settings: dict[str, Any],
+    supernodes: int,
+    timeout: float,
+    home: Path,
+    *,
+    workers: int = 1,
 ) -> None:
     config = RunConfig.from_mapping(settings)
     if mode == "centralised":
@@ -193,7 +204,12 @@ def _run_one(
     elif mode == "in-process":
         from simulations.inprocess import main as inprocess
 
-        inprocess(["--num-partitions", str(supernodes), "--run-config", _text(settings)])
+        inprocess(
+            [
+                *("--num-partitions", str(supernodes), "--workers", str(workers)),
+                *("--run-config", _text(settings)),
+            ]
+        )
     else:
         rc = run_flower(
             run_config=settings, num_supernodes=supernodes, num_cpus=1, timeout=timeout, home=home
@@ -304,11 +320,19 @@ def main(argv: list[str] | None = None) -> None:
         "--only", nargs="+", default=None, help="run only the variants with these labels"
     )
     add_cpus_option(ap)
+    add_workers_option(ap)
     args = ap.parse_args(argv)
     use_cpus(args.num_cpus)
     sweep = load_sweep(args.sweep, seeds=args.seeds, only=args.only)
     out = args.out or ROOT / "results" / sweep["name"]
-    table = run_sweep(args.sweep, out, timeout=args.timeout, seeds=args.seeds, only=args.only)
+    table = run_sweep(
+        args.sweep,
+        out,
+        timeout=args.timeout,
+        seeds=args.seeds,
+        only=args.only,
+        workers=args.workers,
+    )
     print(markdown_summary(table))
     print(f"[sweep] results in {out.resolve()}")
 

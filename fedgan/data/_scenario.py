@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -133,6 +134,13 @@ class Scenario:
         """
         if not self.standardise:
             return np.zeros(self.data_dim), 1.0
+        shift, scale = self._moments
+        return shift.copy(), scale
+
+    @functools.cached_property
+    def _moments(self) -> tuple[np.ndarray, float]:
+        # Every client round of every client builds its models and rows with these: computed
+        # once per scenario (over 100,000 rows it was a quarter of a 1,000-client run's time).
         x = self.x.astype(np.float64)
         scale = float(np.sqrt(x.var(axis=0).mean()))
         return x.mean(axis=0), scale if scale > 0 else 1.0

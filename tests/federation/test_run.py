@@ -137,3 +137,26 @@ def test_weight_average_is_released_and_leaves_training_alone() -> None:
     assert half[half["round"] <= 1].equals(m_plain[m_plain["round"] <= 1])
     w_half, w_plain = (r.generator_state()["layers.0.weight"] for r in (half_run, plain))
     assert not np.array_equal(w_half.numpy(), w_plain.numpy())
+
+
+def test_workers_train_the_same_bits_as_one_process() -> None:
+    # Sampling (a client's kept state must come back from its worker) and injected crashes
+    # (a failed client keeps the state it had) are the parts a pool could get wrong.
+    cfg = RunConfig.from_mapping(
+        TINY | {"fraction-train": 0.5, "num-server-rounds": 4, "fail-rate": 0.3, "seed": 2}
+    )
+    one = run_in_process(cfg, num_partitions=4)
+    two = run_in_process(cfg, num_partitions=4, workers=2)
+    for name, table in one.tables().items():
+        pd.testing.assert_frame_equal(table, two.tables()[name], obj=name)
+    clients = one.tables()["clients"]
+    assert {"ok", "failed"} <= set(clients["status"])  # both paths were taken
+    assert clients.groupby("partition_id").size().max() > 1  # some client came back
+    for k, v in one.generator_state().items():
+        assert np.array_equal(v.numpy(), two.generator_state()[k].numpy()), k
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_must_be_a_whole_number_of_at_least_one(workers: object) -> None:
+    with pytest.raises(ValueError, match="workers must be a whole number >= 1"):
+        run_in_process(RunConfig.from_mapping(TINY), num_partitions=2, workers=workers)  # type: ignore[arg-type]
