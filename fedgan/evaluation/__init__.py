@@ -16,7 +16,7 @@ from fedgan.evaluation._scorers import (
     reference_rows,
     score_samples,
 )
-from fedgan.evaluation._tables import scenario_tstr
+from fedgan.evaluation._tables import scenario_tstr, train_on_real
 from fedgan.evaluation._verdict import Verdict, verdict
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "scenario_tstr",
     "score_samples",
     "tensorboard_available",
+    "train_on_real",
     "verdict",
 ]
