@@ -7,12 +7,44 @@ the metrics alone do not show (docs/results.md, "Many small clients").
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["participation"]
+if TYPE_CHECKING:
+    from fedgan.config import RunConfig
+
+__all__ = ["FEW_ROUNDS_A_CLIENT", "participation", "too_few_rounds"]
+
+# The fewest rounds per client at which a sampled federation of 100 ring clients learned
+# (300: every mode held; 450 met every target; docs/results.md, "Many small clients").
+FEW_ROUNDS_A_CLIENT = 300
+
+
+def too_few_rounds(config: RunConfig, num_partitions: int) -> str | None:
+    """A warning when client sampling leaves each client too few rounds to train in.
+
+    ``None`` when every client trains every round (a short run is the user's choice then)
+    or each is expected to train in at least :data:`FEW_ROUNDS_A_CLIENT` rounds.
+    """
+    if config.fraction_train >= 1 or num_partitions < 1:
+        return None
+    sampled = min(
+        num_partitions, max(config.min_nodes, math.ceil(config.fraction_train * num_partitions))
+    )
+    each = config.num_server_rounds * sampled / num_partitions
+    if sampled >= num_partitions or each >= FEW_ROUNDS_A_CLIENT:
+        return None
+    needed = math.ceil(FEW_ROUNDS_A_CLIENT * num_partitions / sampled)
+    return (
+        f"fraction-train={config.fraction_train:g} of {num_partitions} clients: each client "
+        f"trains in about {each:.0f} of the {config.num_server_rounds} rounds, and its sources "
+        f"and critic learn only then; sampled ring federations needed {FEW_ROUNDS_A_CLIENT}-450 "
+        f"rounds a client (docs/results.md, 'Many small clients'): num-server-rounds >= "
+        f"{needed} gives {FEW_ROUNDS_A_CLIENT}"
+    )
 
 
 def participation(

@@ -31,7 +31,7 @@ from fedgan.federation._checkpoint import (
     read_round_log,
     save_server,
 )
-from fedgan.federation._participation import participation
+from fedgan.federation._participation import participation, too_few_rounds
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import load_scenario_once, make_models
@@ -122,6 +122,8 @@ class FederatedRun:
             num_partitions=k,
         )
         aggregator.asked_share()  # a target-share of the wrong length stops the run here
+        if (few := too_few_rounds(config, k)) is not None:
+            log.warning("%s", few)
         evaluator = Evaluator(
             scenario, samples=config.eval_samples, seed=config.seed, device=device
         )
