@@ -109,17 +109,9 @@ class _Job(NamedTuple):
 
 def _train_client(job: _Job) -> tuple[Reply, dict[str, np.ndarray] | None]:
     """A client's reply and the state it keeps; a failed client's reply carries its error."""
+    options = job._asdict()  # the fields are client_round's keywords
     try:
-        res = client_round(
-            job.config,
-            partition_id=job.partition_id,
-            num_partitions=job.num_partitions,
-            server_round=job.server_round,
-            download=job.download,
-            saved=job.saved,
-            pooled=job.pooled,
-            resumed_from=job.resumed_from,
-        )
+        res = client_round(options.pop("config"), **options)
     except Exception as err:  # a failed client is left out of the round, as in Flower
         error = f"{type(err).__name__}: {err}"
         return Reply(partition_id=job.partition_id, arrays={}, metrics={}, error=error), None
