@@ -16,11 +16,19 @@ import pandas as pd
 if TYPE_CHECKING:
     from fedgan.config import RunConfig
 
-__all__ = ["FEW_ROUNDS_A_CLIENT", "participation", "too_few_rounds"]
+__all__ = ["FEW_ROUNDS_A_CLIENT", "clients_per_round", "participation", "too_few_rounds"]
 
 # The fewest rounds per client at which a sampled federation of 100 ring clients learned
 # (300: every mode held; 450 met every target; docs/results.md, "Many small clients").
 FEW_ROUNDS_A_CLIENT = 300
+
+
+def clients_per_round(config: RunConfig, num_partitions: int) -> int:
+    """How many of ``num_partitions`` clients train each round (``fraction-train``, ``min-nodes``)."""
+    if config.fraction_train >= 1:
+        return num_partitions
+    wanted = max(config.min_nodes, math.ceil(config.fraction_train * num_partitions))
+    return min(num_partitions, wanted)
 
 
 def too_few_rounds(config: RunConfig, num_partitions: int) -> str | None:
@@ -29,11 +37,9 @@ def too_few_rounds(config: RunConfig, num_partitions: int) -> str | None:
     ``None`` when every client trains every round (a short run is the user's choice then)
     or each is expected to train in at least :data:`FEW_ROUNDS_A_CLIENT` rounds.
     """
-    if config.fraction_train >= 1 or num_partitions < 1:
+    if num_partitions < 1:
         return None
-    sampled = min(
-        num_partitions, max(config.min_nodes, math.ceil(config.fraction_train * num_partitions))
-    )
+    sampled = clients_per_round(config, num_partitions)
     each = config.num_server_rounds * sampled / num_partitions
     if sampled >= num_partitions or each >= FEW_ROUNDS_A_CLIENT:
         return None

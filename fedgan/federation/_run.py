@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from fedgan.federation._checkpoint import (
     read_round_log,
     save_server,
 )
-from fedgan.federation._participation import participation, too_few_rounds
+from fedgan.federation._participation import clients_per_round, participation, too_few_rounds
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
 from fedgan.federation._setup import load_scenario_once, make_models
@@ -47,9 +46,9 @@ log = logging.getLogger("fedgan")
 def sample_partitions(config: RunConfig, server_round: int, partitions: list[int]) -> list[int]:
     """The partitions that train in ``server_round``: all, or a seeded ``fraction-train`` of them."""
     ids = sorted(partitions)
-    if config.fraction_train >= 1:
+    k = clients_per_round(config, len(ids))
+    if k == len(ids):
         return ids
-    k = min(len(ids), max(config.min_nodes, math.ceil(config.fraction_train * len(ids))))
     rng = np.random.default_rng([config.seed, server_round])
     return sorted(int(i) for i in rng.choice(ids, size=k, replace=False))
 
