@@ -13,6 +13,7 @@ __all__ = [
     "AGGREGATIONS",
     "AGGREGATION_RULES",
     "BALANCES",
+    "CATEGORICAL_OUTPUTS",
     "DP_MODES",
     "FEDERATIONS",
     "MODEL_KINDS",
@@ -21,6 +22,7 @@ __all__ = [
     "Aggregation",
     "AggregationRule",
     "Balance",
+    "CategoricalOutput",
     "DPMode",
     "FailMode",
     "Federation",
@@ -65,6 +67,10 @@ AggregationRule = Literal["mean", "trimmed-mean", "median"]
 GeneratorActivation = Literal["relu", "leaky-relu"]
 """The generator's hidden activation."""
 
+CategoricalOutput = Literal["softmax", "linear"]
+"""Tables: a generated categorical column's one-hot features as a softmax over its
+categories (the form of a real record's), or unconstrained numbers (argmax on decoding)."""
+
 ScenarioConditioning = Literal["", "none", "group", "mode"]
 """The run config's ``conditioning``: ``""`` keeps the scenario's own."""
 
@@ -76,6 +82,7 @@ PER_SOURCE_FEDERATIONS: tuple[Federation, ...] = ("shared-generator", "client-co
 """Designs whose generator makes rows for a (client, group) source: it carries the group."""
 AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 BALANCES: tuple[Balance, ...] = get_args(Balance)
+CATEGORICAL_OUTPUTS: tuple[CategoricalOutput, ...] = get_args(CategoricalOutput)
 DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
 MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 SOURCE_CONDITIONINGS: tuple[SourceConditioning, ...] = get_args(SourceConditioning)

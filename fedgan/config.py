@@ -25,6 +25,7 @@ from fedgan.choices import (
     Aggregation,
     AggregationRule,
     Balance,
+    CategoricalOutput,
     DPMode,
     FailMode,
     Federation,
@@ -87,6 +88,7 @@ class RunConfig:
     hidden: int = 128
     critic_hidden: int = 0
     generator_activation: GeneratorActivation = "relu"
+    categorical_output: CategoricalOutput = "linear"
     source_conditioning: SourceConditioning = "concat"
     standardise: bool = True
     conditioning: ScenarioConditioning = ""

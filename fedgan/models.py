@@ -19,12 +19,14 @@ the fixed buffers ``data_shift`` and ``data_scale`` (the data's standardisation)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
 
 from fedgan._conv import ConvDown as _ConvDown
 from fedgan._conv import ConvUp as _ConvUp
+from fedgan._data_form import check_spans, data_form
 from fedgan._source_linear import SourceLinear
 from fedgan.choices import (
     MODEL_KINDS,
@@ -140,6 +142,7 @@ class Generator(nn.Module):
         self.register_buffer("data_shift", torch.zeros(out_dim))
         self.register_buffer("data_scale", torch.ones(()))
         self.bounds: tuple[float, float] | None = None  # data-space range (set_bounds)
+        self.blocks: tuple[tuple[int, int], ...] = ()  # one-hot spans (set_categorical_blocks)
         self.layers = nn.ModuleList()
         self.conv: nn.Module | None = None
         if kind == "mlp":
@@ -191,13 +194,11 @@ class Generator(nn.Module):
         return self._bound(h).view(z.shape[0], *self.data_shape)
 
     def _bound(self, h: Tensor) -> Tensor:
-        """Squash the output into :attr:`bounds` (data space) with a tanh; else unchanged."""
-        if self.bounds is None:
+        """The output in the data's form (:func:`data_form`, in data space), if it has one."""
+        if self.bounds is None and not self.blocks:
             return h
-        low, high = self.bounds
-        flat = h.reshape(h.shape[0], -1)
-        data = flat * self.data_scale + self.data_shift
-        data = low + (high - low) * (torch.tanh(data) + 1) / 2
+        data = h.reshape(h.shape[0], -1) * self.data_scale + self.data_shift
+        data = data_form(data, bounds=self.bounds, spans=self.blocks)
         return ((data - self.data_shift) / self.data_scale).view_as(h)
 
     def set_standardisation(self, shift: Tensor, scale: float) -> None:
@@ -213,6 +214,18 @@ class Generator(nn.Module):
         if not low < high:
             raise ValueError(f"bounds must have low < high, got ({low}, {high})")
         self.bounds = (float(low), float(high))
+
+    def set_categorical_blocks(self, blocks: Sequence[tuple[int, int]]) -> None:
+        """Make each ``(start, stop)`` span of output features a softmax (one-hot columns).
+
+        Not part of the state dict: the scenario sets it when the model is built.
+
+        Raises
+        ------
+        ValueError
+            For spans that overlap, are out of order or empty, or leave the output.
+        """
+        self.blocks = check_spans(blocks, math.prod(self.data_shape))
 
     def sample(
         self,

@@ -129,3 +129,32 @@ def test_bad_model_arguments() -> None:
         build_models((2,), num_sources=2, source_layers=5)
     with pytest.raises(ValueError, match="source_layers"):
         build_models((1, 8, 8), kind="conv", num_sources=2, source_layers=1)
+
+
+def test_categorical_blocks_are_distributions_in_data_space() -> None:
+    torch.manual_seed(0)
+    gen = Generator((7,), hidden=8)
+    shift = torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0, 0.0, 0.0])
+    gen.set_standardisation(shift, 2.0)
+    free = gen.sample(64, rng=torch.Generator().manual_seed(3))
+    gen.set_categorical_blocks([(1, 3), (4, 7)])
+    data = gen.sample(64, rng=torch.Generator().manual_seed(3))
+    for start, stop in ((1, 3), (4, 7)):
+        block = data[:, start:stop]
+        assert torch.all(block >= 0) and torch.allclose(block.sum(1), torch.ones(64), atol=1e-5)
+        # the softmax of the free output's own values: same logits, same argmax
+        assert torch.allclose(block, torch.softmax(free[:, start:stop], dim=1), atol=1e-5)
+    # features outside the blocks are untouched
+    assert torch.allclose(data[:, [0, 3]], free[:, [0, 3]], atol=1e-6)
+    # gradients reach every generator weight through the softmax
+    out = gen(torch.randn(4, gen.latent_dim))
+    out[:, 1:3].pow(2).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.layers[-1].parameters())
+
+
+@pytest.mark.parametrize("blocks", [[(1, 1)], [(2, 4), (3, 5)], [(4, 6), (1, 3)], [(5, 8)]])
+def test_bad_categorical_blocks_are_refused(blocks: list[tuple[int, int]]) -> None:
+    gen = Generator((7,), hidden=8)
+    with pytest.raises(ValueError, match="categorical blocks"):
+        gen.set_categorical_blocks(blocks)
+    assert gen.blocks == ()

@@ -118,6 +118,15 @@ class TabularEncoder:
         """Encoded feature count."""
         return len(self.numeric) + sum(len(v) for _, v in self.categories)
 
+    @property
+    def categorical_spans(self) -> tuple[tuple[int, int], ...]:
+        """``(start, stop)`` of each categorical column's one-hot features, in order."""
+        spans, at = [], len(self.numeric)
+        for _, values in self.categories:
+            spans.append((at, at + len(values)))
+            at += len(values)
+        return tuple(spans)
+
     def encode(self, df: pd.DataFrame) -> np.ndarray:
         """Records → ``[N, width]`` float32."""
         parts = [

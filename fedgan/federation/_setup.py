@@ -52,6 +52,9 @@ def make_models(
     generator.set_standardisation(torch.as_tensor(shift), scale)
     if scenario.bounds is not None:
         generator.set_bounds(*scenario.bounds)
+    spans = getattr(scenario.encoder, "categorical_spans", ())
+    if config.categorical_output == "softmax" and spans:
+        generator.set_categorical_blocks(spans)
     return generator, critic
 
 

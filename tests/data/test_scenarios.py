@@ -139,3 +139,15 @@ def test_decoded_tables_stay_in_the_observed_range_and_integral() -> None:
         assert rows[col].min() >= real[col].min() and rows[col].max() <= real[col].max(), col
         if enc.integer[i]:
             assert (rows[col] == np.round(rows[col])).all(), col
+
+
+def test_categorical_spans_cover_each_one_hot_column() -> None:
+    from fedgan.data import load_scenario
+
+    sc = load_scenario("arrests-sex")
+    enc = sc.encoder
+    spans = enc.categorical_spans
+    assert [stop - start for start, stop in spans] == [len(v) for _, v in enc.categories]
+    assert spans[0][0] == len(enc.numeric) and spans[-1][1] == enc.width
+    for start, stop in spans:  # every real record has exactly one 1 in each span
+        assert np.array_equal(sc.x[:, start:stop].sum(1), np.ones(len(sc.x)))
