@@ -88,7 +88,7 @@ class RunConfig:
     hidden: int = 128
     critic_hidden: int = 0
     generator_activation: GeneratorActivation = "relu"
-    categorical_output: CategoricalOutput = "linear"
+    categorical_output: CategoricalOutput = "softmax"
     source_conditioning: SourceConditioning = "concat"
     standardise: bool = True
     conditioning: ScenarioConditioning = ""
