@@ -166,6 +166,8 @@ def load(run_dir: str | Path) -> TrainedGenerator:
             "weights of CTGAN's own generator network, not a fedgan generator; its released "
             "records are in samples.csv"
         )
+    # folders written before the key existed were trained with the linear output
+    settings.setdefault("categorical-output", "linear")
     config = RunConfig.from_mapping({k: v for k, v in settings.items() if k not in _FACTS})
     scenario = load_scenario_once(config)
     partitions = 1 if settings.get("mode") == "centralised" else int(settings["num-partitions"])

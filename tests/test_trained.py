@@ -134,6 +134,16 @@ def test_tables_come_back_as_records_and_images_as_arrays(tmp_path: Path) -> Non
     assert isinstance(x, np.ndarray) and x.shape == (6, 1, 8, 8)
 
 
+def test_a_table_run_keeps_the_output_it_was_trained_with(tmp_path: Path) -> None:
+    folder = _run(tmp_path / "t", {"scenario": "arrests-colour"}, partitions=2)
+    assert fedgan.load(folder).generator.blocks  # today's default: softmax
+    # a folder from before the key existed was trained with the linear output
+    config = json.loads((folder / "config.json").read_text())
+    assert config.pop("categorical-output") == "softmax"
+    (folder / "config.json").write_text(json.dumps(config))
+    assert fedgan.load(folder).generator.blocks == ()
+
+
 def test_fedgan_sample_writes_a_file_and_refuses_bad_paths(ring_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "minority.csv"
     cmd = [sys.executable, "-m", "simulations.sample", str(ring_run), "--n", "30", "--group", "1"]
