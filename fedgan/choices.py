@@ -13,7 +13,6 @@ __all__ = [
     "AGGREGATIONS",
     "AGGREGATION_RULES",
     "BALANCES",
-    "CATEGORICAL_OUTPUTS",
     "DP_MODES",
     "FEDERATIONS",
     "MODEL_KINDS",
@@ -82,7 +81,6 @@ PER_SOURCE_FEDERATIONS: tuple[Federation, ...] = ("shared-generator", "client-co
 """Designs whose generator makes rows for a (client, group) source: it carries the group."""
 AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
 BALANCES: tuple[Balance, ...] = get_args(Balance)
-CATEGORICAL_OUTPUTS: tuple[CategoricalOutput, ...] = get_args(CategoricalOutput)
 DP_MODES: tuple[DPMode, ...] = get_args(DPMode)
 MODEL_KINDS: tuple[ModelKind, ...] = get_args(ModelKind)
 SOURCE_CONDITIONINGS: tuple[SourceConditioning, ...] = get_args(SourceConditioning)

@@ -181,7 +181,7 @@ class Generator(nn.Module):
                 parts.append(table(ids))
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
-            return self._bound(self.conv(h)).view(z.shape[0], *self.data_shape)
+            return self._in_data_form(self.conv(h)).view(z.shape[0], *self.data_shape)
         code = parts[-1] if self.film is not None else None
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -191,9 +191,9 @@ class Generator(nn.Module):
                     gain, bias = self.film[i](code).chunk(2, dim=1)
                     h = h * (1 + gain) + bias
                 h = self.activation(h)
-        return self._bound(h).view(z.shape[0], *self.data_shape)
+        return self._in_data_form(h).view(z.shape[0], *self.data_shape)
 
-    def _bound(self, h: Tensor) -> Tensor:
+    def _in_data_form(self, h: Tensor) -> Tensor:
         """The output in the data's form (:func:`data_form`, in data space), if it has one."""
         if self.bounds is None and not self.blocks:
             return h
