@@ -66,9 +66,10 @@ AggregationRule = Literal["mean", "trimmed-mean", "median"]
 GeneratorActivation = Literal["relu", "leaky-relu"]
 """The generator's hidden activation."""
 
-CategoricalOutput = Literal["softmax", "linear"]
+CategoricalOutput = Literal["softmax", "gumbel", "linear"]
 """Tables: a generated categorical column's one-hot features as a softmax over its
-categories (the form of a real record's), or unconstrained numbers (argmax on decoding)."""
+categories (the form of a real record's), a Gumbel-softmax draw at temperature 0.2 (CTGAN's
+output for discrete columns), or unconstrained numbers (argmax on decoding)."""
 
 ScenarioConditioning = Literal["", "none", "group", "mode"]
 """The run config's ``conditioning``: ``""`` keeps the scenario's own."""

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from fedgan._conv import ConvDown as _ConvDown
 from fedgan._conv import ConvUp as _ConvUp
+from fedgan._critic import Critic, check_sizes
 from fedgan._data_form import check_spans, data_form
 from fedgan._source_linear import SourceLinear
 from fedgan.choices import (
@@ -49,16 +49,6 @@ __all__ = [
 
 
 _ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
-
-
-_POSITIVE = frozenset({"latent_dim", "hidden", "depth"})  # a zero here builds an empty layer
-
-
-def _check_sizes(**sizes: int) -> None:
-    for name, v in sizes.items():
-        low = 1 if name in _POSITIVE else 0
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
 
 
 class Generator(nn.Module):
@@ -105,7 +95,7 @@ class Generator(nn.Module):
     ) -> None:
         """Check the sizes, then build the body (MLP or conv) and the per-source parts."""
         super().__init__()
-        _check_sizes(
+        check_sizes(
             latent_dim=latent_dim,
             num_labels=num_labels,
             num_sources=num_sources,
@@ -143,6 +133,7 @@ class Generator(nn.Module):
         self.register_buffer("data_scale", torch.ones(()))
         self.bounds: tuple[float, float] | None = None  # data-space range (set_bounds)
         self.blocks: tuple[tuple[int, int], ...] = ()  # one-hot spans (set_categorical_blocks)
+        self.gumbel_tau = 0.0  # > 0: the spans are Gumbel-softmax draws at this temperature
         self.layers = nn.ModuleList()
         self.conv: nn.Module | None = None
         if kind == "mlp":
@@ -169,7 +160,14 @@ class Generator(nn.Module):
     def forward(
         self, z: Tensor, labels: Tensor | None = None, sources: Tensor | None = None
     ) -> Tensor:
-        """Generate ``[B, *data_shape]`` samples in model space from noise ``[B, latent_dim]``."""
+        """Generate ``[B, *data_shape]`` samples in model space from noise ``[B, noise_dim]``.
+
+        ``noise_dim`` is ``latent_dim`` unless the categorical spans are Gumbel-softmax
+        draws (:meth:`set_categorical_blocks`): their noise follows the latent noise.
+        """
+        if z.shape[1] != self.noise_dim:
+            raise ValueError(f"z must have noise_dim = {self.noise_dim} columns, got {z.shape[1]}")
+        z, gumbel = z[:, : self.latent_dim], z[:, self.latent_dim :]
         parts = [z]
         for table, ids, what in (
             (self.embed, labels, "labels"),
@@ -181,7 +179,7 @@ class Generator(nn.Module):
                 parts.append(table(ids))
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
-            return self._in_data_form(self.conv(h)).view(z.shape[0], *self.data_shape)
+            return self._in_data_form(self.conv(h), gumbel).view(z.shape[0], *self.data_shape)
         code = parts[-1] if self.film is not None else None
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -191,14 +189,29 @@ class Generator(nn.Module):
                     gain, bias = self.film[i](code).chunk(2, dim=1)
                     h = h * (1 + gain) + bias
                 h = self.activation(h)
-        return self._in_data_form(h).view(z.shape[0], *self.data_shape)
+        return self._in_data_form(h, gumbel).view(z.shape[0], *self.data_shape)
 
-    def _in_data_form(self, h: Tensor) -> Tensor:
+    @property
+    def noise_dim(self) -> int:
+        """Columns of the noise ``forward`` takes.
+
+        ``latent_dim``, plus one per categorical feature when those are Gumbel-softmax draws.
+        """
+        extra = sum(b - a for a, b in self.blocks) if self.gumbel_tau else 0
+        return self.latent_dim + extra
+
+    def _in_data_form(self, h: Tensor, gumbel: Tensor) -> Tensor:
         """The output in the data's form (:func:`data_form`, in data space), if it has one."""
         if self.bounds is None and not self.blocks:
             return h
         data = h.reshape(h.shape[0], -1) * self.data_scale + self.data_shift
-        data = data_form(data, bounds=self.bounds, spans=self.blocks)
+        data = data_form(
+            data,
+            bounds=self.bounds,
+            spans=self.blocks,
+            gumbel=gumbel if self.gumbel_tau else None,
+            tau=self.gumbel_tau or 1.0,
+        )
         return ((data - self.data_shift) / self.data_scale).view_as(h)
 
     def set_standardisation(self, shift: Tensor, scale: float) -> None:
@@ -215,17 +228,32 @@ class Generator(nn.Module):
             raise ValueError(f"bounds must have low < high, got ({low}, {high})")
         self.bounds = (float(low), float(high))
 
-    def set_categorical_blocks(self, blocks: Sequence[tuple[int, int]]) -> None:
+    def set_categorical_blocks(
+        self, blocks: Sequence[tuple[int, int]], *, gumbel_tau: float = 0.0
+    ) -> None:
         """Make each ``(start, stop)`` span of output features a softmax (one-hot columns).
 
         Not part of the state dict: the scenario sets it when the model is built.
 
+        Parameters
+        ----------
+        blocks : sequence of (int, int)
+            The spans, ordered and non-overlapping.
+        gumbel_tau : float
+            0 (default): a plain softmax of the span's outputs. > 0: a Gumbel-softmax draw
+            at this temperature (CTGAN uses 0.2), which adds one noise column per spanned
+            feature to :attr:`noise_dim`.
+
         Raises
         ------
         ValueError
-            For spans that overlap, are out of order or empty, or leave the output.
+            For spans that overlap, are out of order or empty, or leave the output, or a
+            negative or non-finite ``gumbel_tau``.
         """
+        if not (isinstance(gumbel_tau, int | float) and 0 <= gumbel_tau < math.inf):
+            raise ValueError(f"gumbel_tau must be a finite number >= 0, got {gumbel_tau!r}")
         self.blocks = check_spans(blocks, math.prod(self.data_shape))
+        self.gumbel_tau = float(gumbel_tau)
 
     def sample(
         self,
@@ -237,7 +265,7 @@ class Generator(nn.Module):
     ) -> Tensor:
         """Draw ``n`` samples in data space (no grad); noise on the model's device."""
         device = self.data_shift.device
-        z = torch.randn(n, self.latent_dim, device=device, generator=rng)
+        z = torch.randn(n, self.noise_dim, device=device, generator=rng)
         with torch.no_grad():
             x = self(
                 z,
@@ -255,50 +283,6 @@ class Generator(nn.Module):
             if name.startswith("source_embed.")
             or isinstance(self.get_submodule(name.rsplit(".", 1)[0]), SourceLinear)
         ]
-
-
-class Critic(nn.Module):
-    """Wasserstein critic; one real score per row, LeakyReLU(0.2), no BatchNorm.
-
-    Parameters are those of :class:`Generator` minus ``latent_dim`` and the sources.
-    """
-
-    def __init__(
-        self,
-        data_shape: tuple[int, ...],
-        *,
-        num_labels: int = 0,
-        kind: ModelKind = "mlp",
-        hidden: int = 128,
-        depth: int = 3,
-    ) -> None:
-        super().__init__()
-        _check_sizes(num_labels=num_labels, hidden=hidden, depth=depth)
-        self.data_shape = tuple(data_shape)
-        if kind == "mlp":
-            layers: list[nn.Module] = [nn.Flatten()]
-            d = math.prod(self.data_shape)
-            for _ in range(depth):
-                layers += [nn.Linear(d, hidden), nn.LeakyReLU(0.2)]
-                d = hidden
-            self.features: nn.Module = nn.Sequential(*layers)
-            feat = hidden
-        else:
-            conv = _ConvDown(self.data_shape, hidden)
-            self.features = conv
-            feat = conv.out_features
-        self.head = nn.Linear(feat, 1)
-        self.embed = nn.Embedding(num_labels, feat) if num_labels else None
-
-    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
-        """Score ``[B]`` for inputs ``[B, *data_shape]``."""
-        h = self.features(x)
-        out = self.head(h).squeeze(1)
-        if self.embed is not None:
-            if labels is None:
-                raise ValueError("labels are required: this critic is conditional")
-            out = out + (self.embed(labels) * h).sum(1)
-        return out
 
 
 def build_models(

@@ -37,7 +37,7 @@ from fedgan.config import RunConfig, RunConfigError
         ({"eval-every": 0}, "eval-every"),
         ({"batch-sampling": "poisson"}, "batch-sampling"),
         ({"conditioning": "mode"}, "conditioning"),
-        ({"categorical-output": "gumbel"}, "categorical-output"),
+        ({"categorical-output": "one-hot"}, "categorical-output"),
         ({"lambda-gp": "10"}, "lambda-gp"),
         ({"lambda-gp": float("inf")}, "lambda-gp"),
         ({"minority-share": 1.5}, "minority-share"),

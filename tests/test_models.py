@@ -152,6 +152,32 @@ def test_categorical_blocks_are_distributions_in_data_space() -> None:
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in gen.layers[-1].parameters())
 
 
+def test_gumbel_blocks_draw_categories_in_the_softmax_shares() -> None:
+    torch.manual_seed(0)
+    gen = Generator((5,), hidden=8)
+    gen.set_categorical_blocks([(2, 5)], gumbel_tau=0.2)
+    assert gen.noise_dim == gen.latent_dim + 3
+    # constant logits (last layer zeroed, bias set): only the Gumbel noise varies the draw
+    last = gen.layers[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor([0.0, 0.0, 0.0, 1.0, 2.0]))
+    data = gen.sample(20_000, rng=torch.Generator().manual_seed(1))
+    block = data[:, 2:5]
+    assert torch.allclose(block.sum(1), torch.ones(20_000), atol=1e-5)
+    # at temperature 0.2 a draw is close to one-hot
+    assert (block.max(1).values > 0.9).float().mean() > 0.7  # 0.79 measured; softmax: 0
+    # Gumbel-max: the argmax shares are the softmax of the logits (independent reference)
+    shares = torch.bincount(block.argmax(1), minlength=3).float() / 20_000
+    assert torch.allclose(shares, torch.softmax(torch.tensor([0.0, 1.0, 2.0]), 0), atol=0.015)
+    # the same seeded noise, the same records
+    assert torch.equal(data, gen.sample(20_000, rng=torch.Generator().manual_seed(1)))
+    with pytest.raises(ValueError, match="noise_dim = 11"):
+        gen(torch.randn(4, gen.latent_dim))
+    with pytest.raises(ValueError, match="gumbel_tau"):
+        gen.set_categorical_blocks([(2, 5)], gumbel_tau=-0.1)
+
+
 @pytest.mark.parametrize("blocks", [[(1, 1)], [(2, 4), (3, 5)], [(4, 6), (1, 3)], [(5, 8)]])
 def test_bad_categorical_blocks_are_refused(blocks: list[tuple[int, int]]) -> None:
     gen = Generator((7,), hidden=8)

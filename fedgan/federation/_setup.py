@@ -15,6 +15,8 @@ from fedgan.training import ClientData
 
 __all__ = ["client_data", "load_scenario_once", "load_split", "make_models", "round_seed"]
 
+GUMBEL_TAU = 0.2  # categorical-output = "gumbel": CTGAN's temperature for discrete columns
+
 
 def round_seed(seed: int, server_round: int, partition_id: int) -> int:
     """A distinct, reproducible seed per (run seed, round, client)."""
@@ -53,8 +55,9 @@ def make_models(
     if scenario.bounds is not None:
         generator.set_bounds(*scenario.bounds)
     spans = getattr(scenario.encoder, "categorical_spans", ())
-    if config.categorical_output == "softmax" and spans:
-        generator.set_categorical_blocks(spans)
+    if config.categorical_output != "linear" and spans:
+        tau = GUMBEL_TAU if config.categorical_output == "gumbel" else 0.0
+        generator.set_categorical_blocks(spans, gumbel_tau=tau)
     return generator, critic
 
 

@@ -84,7 +84,7 @@ def generator_step(
 ) -> Tensor:
     """One generator update against the client's critic; returns the loss (detached)."""
     assert state.generator_optimizer is not None, "bind_generator() first"
-    z = torch.randn(len(batch), generator.latent_dim, device=batch.x.device, generator=rng)
+    z = torch.randn(len(batch), generator.noise_dim, device=batch.x.device, generator=rng)
     fake = generator(z, batch.labels, batch.sources)
     if state.generator_privacy is not None:  # GS-WGAN: sanitise what reaches G
         fake.register_hook(state.generator_privacy.hook())
@@ -218,7 +218,7 @@ class _CriticUpdates:
             batch = self.sampler.batch()
             with torch.no_grad():
                 z = torch.randn(
-                    len(batch), self.generator.latent_dim, device=data.x.device, generator=self.rng
+                    len(batch), self.generator.noise_dim, device=data.x.device, generator=self.rng
                 )
                 fake = self.generator(z, batch.labels, batch.sources)
             out = critic_step(

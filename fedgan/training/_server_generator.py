@@ -141,7 +141,7 @@ class ServerGenerator:
         b, device = self.config.batch_size, self.generator.data_shift.device
         sources = fb.sources.to(device).repeat_interleave(b)
         groups = fb.groups.to(device).repeat_interleave(b)
-        z = torch.randn(len(sources), self.generator.latent_dim, device=device, generator=rng)
+        z = torch.randn(len(sources), self.generator.noise_dim, device=device, generator=rng)
         fake = self.generator(z, None, sources)
         rows = BatchGroups(
             groups=groups,

@@ -38,14 +38,16 @@ def test_run_config_sets_the_critic_width(critic_hidden: int, width: int) -> Non
     assert next(m for m in gen.modules() if isinstance(m, torch.nn.Linear)).out_features == 32
 
 
-@pytest.mark.parametrize("output", ["softmax", "linear"])
+@pytest.mark.parametrize("output", ["softmax", "gumbel", "linear"])
 def test_categorical_output_shapes_a_tables_generated_records(output: str) -> None:
     table = load_scenario("arrests-colour")
     cfg = RunConfig(scenario="arrests-colour", categorical_output=output)  # type: ignore[arg-type]
     gen, _ = make_models(cfg, table, DESIGNS["shared-generator"], num_partitions=2)
     rows = gen.sample(200, sources=torch.arange(200) % 4, rng=torch.Generator().manual_seed(0))
     sums = torch.stack([rows[:, a:b].sum(1) for a, b in table.encoder.categorical_spans])
-    assert torch.allclose(sums, torch.ones_like(sums), atol=1e-5) == (output == "softmax")
+    assert torch.allclose(sums, torch.ones_like(sums), atol=1e-5) == (output != "linear")
+    extra = sum(b - a for a, b in table.encoder.categorical_spans)
+    assert gen.noise_dim == cfg.latent_dim + extra * (output == "gumbel")
     # a mixture has no categorical columns: the option leaves its generator as it was
     ring_cfg = RunConfig(categorical_output=output)  # type: ignore[arg-type]
     ring, _ = make_models(ring_cfg, SCENARIO, DESIGNS["shared-generator"], num_partitions=2)
