@@ -144,6 +144,16 @@ def test_a_table_run_keeps_the_output_it_was_trained_with(tmp_path: Path) -> Non
     assert fedgan.load(folder).generator.blocks == ()
 
 
+def test_a_gumbel_table_run_loads_with_its_noise_and_samples_reproducibly(tmp_path: Path) -> None:
+    config = {"scenario": "arrests-colour", "categorical-output": "gumbel"}
+    trained = fedgan.load(_run(tmp_path / "g", config, partitions=2))
+    assert trained.generator.gumbel_tau == 0.2
+    assert trained.generator.noise_dim > trained.generator.latent_dim
+    first = trained.sample(50, group=1, seed=3)
+    assert first.equals(trained.sample(50, group=1, seed=3))
+    assert not first.equals(trained.sample(50, group=1, seed=4))
+
+
 def test_fedgan_sample_writes_a_file_and_refuses_bad_paths(ring_run: Path, tmp_path: Path) -> None:
     out = tmp_path / "minority.csv"
     cmd = [sys.executable, "-m", "simulations.sample", str(ring_run), "--n", "30", "--group", "1"]
