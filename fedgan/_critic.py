@@ -25,7 +25,8 @@ def check_sizes(**sizes: int) -> None:
 class Critic(nn.Module):
     """Wasserstein critic; one real score per row, LeakyReLU(0.2), no BatchNorm.
 
-    Parameters are those of :class:`Generator` minus ``latent_dim`` and the sources.
+    Parameters are those of :class:`fedgan.models.Generator` minus ``latent_dim`` and the
+    sources.
     """
 
     def __init__(
