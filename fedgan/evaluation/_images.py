@@ -13,6 +13,12 @@
   same size. A rare class has few real rows, so its floor is high (the minority digits' is
   about 4.5 times the majority's at 5% of the rows): read a group's intra-FD against its own
   floor.
+* **Kernel distance** (KID's unbiased MMD², cubic kernel) in the same features, overall and
+  per class (``intra_kid``, every generated row of the class against its reference rows):
+  unbiased, so a rare class is not penalised for its few real rows and the groups can be
+  compared directly; anchors as for the Fréchet distance (``intra_kid_floor``: every held-out
+  real row of the class against its reference rows, 0 on average; how far it strays from 0
+  shows the estimate's noise for that class's few rows).
 * **Precision, recall, density, coverage** in the same feature space, per group, on equal
   sizes, with the same anchors.
 * **Memorisation**: the median distance from a generated sample to its nearest real row over
@@ -23,6 +29,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -32,6 +39,7 @@ from fedgan.metrics import (
     HQ_THRESHOLD,
     digits_classifier,
     frechet_distance,
+    kernel_distance,
     pairwise_distances,
     prdc,
 )
@@ -70,6 +78,14 @@ def _class_floor(scenario: Scenario, seed: int, c: int, size: int) -> float:
     return frechet_distance(f_held[scenario.mode[held] == c][:size], f_ref[scenario.mode[ref] == c])
 
 
+@functools.lru_cache(maxsize=64)
+def _class_kid_floor(scenario: Scenario, seed: int, c: int) -> float:
+    """Every held-out real row of class ``c`` against its reference rows (0 on average)."""
+    ref, held = _reference(scenario, seed)
+    f_ref, f_held = _real_features(scenario, seed)
+    return kernel_distance(f_held[scenario.mode[held] == c], f_ref[scenario.mode[ref] == c])
+
+
 @functools.lru_cache(maxsize=8)
 def image_anchors(scenario: Scenario, seed: int) -> dict[str, float]:
     """What noise (chance) and held-out real digits score, on equal-sized sets."""
@@ -88,6 +104,8 @@ def image_anchors(scenario: Scenario, seed: int) -> dict[str, float]:
         "real_hq": float(clf.high_quality(x[held]).mean()),
         "fd_floor": frechet_distance(f_held, real_ref),
         "fd_noise": frechet_distance(f_noise, real_ref),
+        "kid_floor": kernel_distance(f_held, real_ref),
+        "kid_noise": kernel_distance(f_noise, real_ref),
         "chance_coverage": prdc(real_ref, f_noise).coverage,
         "real_coverage": prdc(real_ref, f_held).coverage,
         "anchor_rows": float(len(held)),
@@ -123,7 +141,11 @@ def score_images(
     (f_ref, _), f_gen = _real_features(scenario, seed), clf.features(x)
     ref_class, held_class = scenario.mode[ref], scenario.mode[held_rows]
     intra, floor = np.full(classes, np.nan), np.full(classes, np.nan)
+    intra_kid, kid_floor = np.full(classes, np.nan), np.full(classes, np.nan)
     for c in range(classes):
+        if (pred == c).sum() >= _MIN_CLASS_ROWS and (ref_class == c).sum() >= 2:
+            intra_kid[c] = kernel_distance(f_gen[pred == c], f_ref[ref_class == c])
+            kid_floor[c] = _class_kid_floor(scenario, seed, c)
         # equal sizes: the class's generated rows and its floor's held-out rows, cut to the
         # smaller count, against the same reference rows of the class
         size = min(int((pred == c).sum()), int((held_class == c).sum()))
@@ -144,15 +166,22 @@ def score_images(
             "real_share": scenario.group_weights,
             "intra_fd": [_group_mean(intra, scenario.mode_groups == g) for g in groups],
             "intra_fd_floor": [_group_mean(floor, scenario.mode_groups == g) for g in groups],
+            "intra_kid": [_group_mean(intra_kid, scenario.mode_groups == g) for g in groups],
+            "intra_kid_floor": [_group_mean(kid_floor, scenario.mode_groups == g) for g in groups],
         },
         index=pd.Index(groups, name="group"),
     )
-    for g in groups:
-        short = [c for c in np.flatnonzero(scenario.mode_groups == g) if not np.isfinite(intra[c])]
+    for g, (key, values, whose) in itertools.product(
+        groups,
+        (
+            ("intra_fd", intra, "generated (or held-out real)"),
+            ("intra_kid", intra_kid, "generated"),
+        ),
+    ):
+        short = [c for c in np.flatnonzero(scenario.mode_groups == g) if not np.isfinite(values[c])]
         if short:
-            notes[f"group/{g}/intra_fd"] = (
-                f"classes {' '.join(map(str, short))} have fewer than {_MIN_CLASS_ROWS} "
-                "generated (or held-out real) rows"
+            notes[f"group/{g}/{key}"] = (
+                f"classes {' '.join(map(str, short))} have fewer than {_MIN_CLASS_ROWS} {whose} rows"
             )
     table["mass_ratio"] = table["generated_share"] / table["real_share"]
     pr = prdc(f_ref, f_gen[:m], real_groups=scenario.group[ref])
@@ -164,6 +193,7 @@ def score_images(
         "modes_held": float(held.sum()),
         "modes": float(classes),
         "fd": frechet_distance(f_gen[:m], f_ref),
+        "kid": kernel_distance(f_gen[:m], f_ref),
         "precision": pr.precision,
         "recall": pr.recall,
         "density": pr.density,

@@ -161,6 +161,13 @@ def verdict(
             f"Fréchet distance {fd:.2f} (real held-out {floor:.2f}, noise {noise:.2f}; "
             f"learned means at most {fd_bar:.2f})"
         )
+        if "overall_kid" in last:  # runs scored before the kernel distance have none
+            kid = {k: float(first[f"overall_{k}"]) for k in ("kid", "kid_floor", "kid_noise")}
+            facts |= kid
+            detail.append(
+                f"kernel distance {kid['kid']:.3g} (real held-out {kid['kid_floor']:.3g}, "
+                f"noise {kid['kid_noise']:.3g})"
+            )
     if "overall_tstr_auc" in last:  # tables: a classifier trained on them must be useful too
         ok, fact, line = _tstr_bar(first)
         learned = learned and ok
@@ -192,6 +199,10 @@ def verdict(
                 f"TSTR accuracy {r['tstr_accuracy']:.3f} / AUC {r['tstr_auc']:.3f} "
                 f"(train-on-real {r['trtr_accuracy']:.3f} / {r['trtr_auc']:.3f}),"
             )
+        for key, label, fmt in (("intra_fd", "intra-FD", ".2f"), ("intra_kid", "intra-KID", ".3g")):
+            if pd.notna(r.get(key)):  # images; the real rows' own score beside it
+                part.append(f"{label} {r[key]:{fmt}} (real {r.get(f'{key}_floor', np.nan):{fmt}}),")
+                facts[f"group/{g}/{key}"] = float(r[key])
         if pd.notna(r.get("quality")):
             part.append(f"quality {r['quality']:.3f},")
         if isinstance(r.get("notes"), str) and r["notes"]:

@@ -8,7 +8,8 @@
   for real data, per group, with each real sample's "covered" flag.
 * :func:`digits_classifier` — the digits evaluator network: class probabilities with a
   "not a digit" class, and penultimate features for :func:`frechet_distance`.
-* :func:`frechet_distance` — the FID formula on any features.
+* :func:`frechet_distance` — the FID formula on any features; :func:`kernel_distance` —
+  KID's unbiased MMD² on any features (no small-set bias).
 * :func:`wasserstein_1d` — W1 by the CDF formula, per feature.
 * :func:`disaggregate` — fairlearn ``MetricFrame`` by group with bootstrap CIs,
   differences and ratios; :func:`tstr_fairness` — train on one table (synthetic), test
@@ -21,6 +22,7 @@ from fedgan.metrics._classify import HQ_THRESHOLD, DigitsClassifier, digits_clas
 from fedgan.metrics._coverage import ModeCoverage, mode_coverage
 from fedgan.metrics._fairness import disaggregate, tstr_fairness
 from fedgan.metrics._frechet import frechet_distance
+from fedgan.metrics._kernel import kernel_distance
 from fedgan.metrics._prdc import PRDC, pairwise_distances, prdc
 from fedgan.metrics._tables import RecordDistances, distance_to_closest_record, table_quality
 from fedgan.metrics._wasserstein import wasserstein_1d
@@ -35,6 +37,7 @@ __all__ = [
     "disaggregate",
     "distance_to_closest_record",
     "frechet_distance",
+    "kernel_distance",
     "mode_coverage",
     "pairwise_distances",
     "prdc",

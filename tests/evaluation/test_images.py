@@ -107,3 +107,19 @@ def test_intra_fd_is_read_against_each_groups_floor_at_equal_sizes() -> None:
     assert ratio.between(0.8, 1.25).all(), table[["intra_fd", "intra_fd_floor"]]
     majority, minority = table["intra_fd_floor"].iloc[0], table["intra_fd_floor"].iloc[1]
     assert minority > 2 * majority
+
+
+def test_intra_kid_does_not_penalise_the_rare_classes_of_real_digits() -> None:
+    # The same held-out real digits: the kernel distance is unbiased, so both groups score
+    # near 0 and far below a wrong class, where the raw intra-FD puts the minority far above.
+    from fedgan.evaluation._images import _reference
+
+    _, held = _reference(SCENARIO, 0)
+    x = SCENARIO.x.reshape(len(SCENARIO.x), -1)
+    table, judged = _judge(x[held])
+    ones, _ = _judge(x[SCENARIO.mode == 1][np.random.default_rng(4).integers(0, 182, 1500)])
+    wrong = ones["overall_kid"].iloc[0]  # every sample one digit: far from the data
+    assert table["intra_kid"].abs().max() < 0.02 * wrong, table["intra_kid"]
+    assert abs(table["overall_kid"].iloc[0] - table["overall_kid_floor"].iloc[0]) < 0.02 * wrong
+    assert table["intra_fd"].iloc[1] > 2 * table["intra_fd"].iloc[0]
+    assert "intra-KID" in judged.text() and "kernel distance" in judged.text()
