@@ -286,6 +286,10 @@ class RunConfig:
         """Generator steps of the whole run (the learning-rate schedule's length)."""
         return self.num_server_rounds * self.generator_steps
 
+    def evaluated(self, server_round: int) -> bool:
+        """Whether the round is scored: every ``eval-every`` rounds and the last."""
+        return server_round % self.eval_every == 0 or server_round == self.num_server_rounds
+
     def critic_steps_per_round(self) -> int:
         """Critic updates a client takes per round (``generator-steps`` × ``n-critic``)."""
         return self.generator_steps * self.n_critic

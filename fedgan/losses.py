@@ -45,6 +45,7 @@ __all__ = [
     "critic_objective",
     "generator_loss",
     "generator_objective",
+    "generator_row_terms",
     "group_means",
     "row_weights",
 ]
@@ -230,8 +231,13 @@ def critic_objective(
 
 def generator_objective(critic: Callable[..., Tensor], fake: Tensor, rows: BatchGroups) -> Tensor:
     """``−Σ_i b_i D(fake_i)``: the generator's side of :func:`critic_objective`."""
+    return generator_row_terms(critic, fake, rows).sum()
+
+
+def generator_row_terms(critic: Callable[..., Tensor], fake: Tensor, rows: BatchGroups) -> Tensor:
+    """``[B]`` terms ``−b_i D(fake_i)`` of :func:`generator_objective`, one per generated row."""
     d_fake = critic(fake, rows.labels).reshape(-1)
-    return -(rows.row_weights().fake * d_fake).sum()
+    return -(rows.row_weights().fake * d_fake)
 
 
 def group_means(values: Tensor, groups: Tensor, num_groups: int) -> tuple[Tensor, Tensor]:

@@ -30,6 +30,7 @@ GROUP_COLUMNS = (
     "target_share",
     "mass_ratio",
     "mass_ratio_target",
+    "generator_pull",
     "coverage",
     "precision",
     "recall",
@@ -101,8 +102,12 @@ class Evaluator:
         *,
         source_probs: np.ndarray | None = None,
         target_share: np.ndarray | None = None,
+        generator_pull: np.ndarray | None = None,
     ) -> dict[str, float]:
         """Score the generator; return flat hierarchical metrics (``group/<g>/...``).
+
+        ``generator_pull`` (``[G]``, the server-trained generator's group shares of its
+        gradient this round) becomes the ``generator_pull`` column when given.
 
         Raises
         ------
@@ -122,6 +127,8 @@ class Evaluator:
         with np.errstate(divide="ignore", invalid="ignore"):
             table["mass_ratio_target"] = table["generated_share"] / table["target_share"]
         table["group_name"] = [self.scenario.group_name(int(g)) for g in table.index]
+        if generator_pull is not None:
+            table["generator_pull"] = np.asarray(generator_pull, dtype=np.float64)[table.index]
         overall: dict[str, object] = {f"overall_{k}": v for k, v in score.overall.items()}
         overall["overall_notes"] = "; ".join(
             f"{k}: {v}" for k, v in score.notes.items() if not k.startswith("group/")
@@ -135,7 +142,7 @@ class Evaluator:
             )
             row = {"round": server_round, "group": int(g), **r.to_dict(), "notes": notes}
             self.rows.append(row | overall)
-            for col in ("modes_held", "mass_ratio", "hq_fraction", "coverage"):
+            for col in ("modes_held", "mass_ratio", "hq_fraction", "coverage", "generator_pull"):
                 if col in r and pd.notna(r[col]):
                     flat[f"group/{g}/{col}"] = float(r[col])
         return flat

@@ -203,6 +203,8 @@ def verdict(
             if pd.notna(r.get(key)):  # images; the real rows' own score beside it
                 part.append(f"{label} {r[key]:{fmt}} (real {r.get(f'{key}_floor', np.nan):{fmt}}),")
                 facts[f"group/{g}/{key}"] = float(r[key])
+        if pd.notna(r.get("generator_pull")):  # the server-trained generator's last step
+            part.append(f"pull {r['generator_pull']:.2f} of the shared generator's gradient,")
         if pd.notna(r.get("quality")):
             part.append(f"quality {r['quality']:.3f},")
         if isinstance(r.get("notes"), str) and r["notes"]:

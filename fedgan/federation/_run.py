@@ -158,14 +158,15 @@ class FederatedRun:
 
     def evaluate(self, server_round: int, *, force: bool = False) -> dict[str, float]:
         """Score the generator if this round is due (``eval-every``, the last, or ``force``)."""
-        last = server_round == self.config.num_server_rounds
-        if not (force or last or server_round % self.config.eval_every == 0):
+        if not (force or self.config.evaluated(server_round)):
             return {}
+        pull = self.aggregator.pull
         metrics = self.evaluator.evaluate(
             server_round,
             self.aggregator.released,
             source_probs=self.aggregator.sampling_probs(),
             target_share=self.aggregator.learned_share(),
+            generator_pull=pull if self.config.evaluated(server_round) else None,
         )
         if self.config.tensorboard:
             if self.board is None:  # beside the checkpoint while the run goes; moved in at the end

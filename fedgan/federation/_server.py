@@ -92,6 +92,9 @@ class Aggregator:
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
         self.last_learned: np.ndarray | None = None
+        # Each group's share of the shared generator's gradient in the last round whose
+        # evaluation is due (``shared-generator`` only): the weights at work, measured.
+        self.pull: np.ndarray | None = None
         # Sizes of the replies accepted in the last HISTORY_ROUNDS rounds that merged: the
         # outlier rule's memory. One round is not enough: a round where most replies were
         # scaled, after a round that kept few, let scaled replies in, and they then vouched
@@ -162,7 +165,7 @@ class Aggregator:
     # -- a round ---------------------------------------------------------------------------
     def aggregate(self, server_round: int, replies: list[Reply]) -> RoundOutcome:
         """Check, weigh and merge the round's replies (ordered by partition id)."""
-        outcome = RoundOutcome()
+        outcome, self.pull = RoundOutcome(), None
         checked = [
             (reply, *self._status(reply)) for reply in sorted(replies, key=lambda r: r.partition_id)
         ]
@@ -277,12 +280,15 @@ class Aggregator:
         """Step the shared generator against the round's critics (``shared-generator``)."""
         assert self.trainer is not None
         feedback = [critic_feedback(r, self.critic, self.num_groups) for r in replies]
+        seed = round_seed(self.config.seed, server_round, self.num_partitions)
+        if self.config.evaluated(server_round):
+            self.pull = self.trainer.group_pull(feedback, w, seed=seed)
         rule = self.config.aggregation_rule
         self.trainer.train(
             feedback,
             w,
             steps=self.config.generator_steps,
-            seed=round_seed(self.config.seed, server_round, self.num_partitions),
+            seed=seed,
             combine=None if rule == "mean" else (lambda grads, wk: combine(grads, wk, rule)),
         )
 

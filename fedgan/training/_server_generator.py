@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from fedgan.losses import BatchGroups, generator_objective
+from fedgan.losses import BatchGroups, generator_row_terms
 from fedgan.models import Critic, Generator
 from fedgan.training._config import TrainConfig
 
@@ -110,12 +110,7 @@ class ServerGenerator:
         device = self.generator.data_shift.device
         # One noise stream per client, keyed by its first source: a client's samples do
         # not depend on which other clients replied this round.
-        rngs = [
-            torch.Generator(device=device).manual_seed(
-                int(np.random.SeedSequence([int(seed), int(fb.sources[0])]).generate_state(1)[0])
-            )
-            for fb in feedback
-        ]
+        rngs = self._noise(feedback, seed)
         for fb in feedback:
             fb.critic.to(device).eval().requires_grad_(False)
         params: list[Tensor] = [p for p in self.generator.parameters() if p.requires_grad]
@@ -137,7 +132,62 @@ class ServerGenerator:
             total += float(loss.detach())
         return total / steps
 
-    def _client_loss(self, fb: CriticFeedback, rng: torch.Generator) -> Tensor:
+    def group_pull(
+        self, feedback: Sequence[CriticFeedback], weights: np.ndarray, *, seed: int
+    ) -> np.ndarray:
+        """Each group's share of the shared weights' gradient, as the next step would see it.
+
+        The weighted loss ``Σ_k w_k L_k`` is a sum over generated rows, so it splits exactly
+        into one term per group, ``L = Σ_g L^g``; group g's share is ``⟨∇L^g, ∇L⟩ / ‖∇L‖²``
+        over the parameters every source shares (the source embedding left out). The shares
+        sum to 1; a negative one pulls against the update. Same noise as :meth:`train`'s
+        first step with this ``seed``; nothing is stepped, no random state is drawn from.
+
+        Returns
+        -------
+        np.ndarray
+            ``[G]`` shares (NaN for every group when the gradient is zero).
+        """
+        w = np.asarray(weights, dtype=np.float64)
+        w = w / w.sum()
+        own = {id(p) for n, p in self.generator.named_parameters() if n.startswith("source_embed")}
+        shared = [p for p in self.generator.parameters() if p.requires_grad and id(p) not in own]
+        num_groups = len(feedback[0].group_weights)
+        total = torch.zeros(num_groups)
+        self.generator.train()
+        for fb, wk, rng in zip(feedback, w, self._noise(feedback, seed)):
+            fb.critic.to(total.device).eval().requires_grad_(False)
+            per_row, groups = self._client_terms(fb, rng)
+            total = total + float(wk) * torch.zeros(num_groups).index_add(0, groups, per_row)
+        grads = []
+        for g in range(num_groups):
+            parts = torch.autograd.grad(total[g], shared, retain_graph=True, allow_unused=True)
+            grads.append(
+                torch.cat(
+                    [
+                        torch.zeros(p.numel()) if d is None else d.reshape(-1)
+                        for p, d in zip(shared, parts)
+                    ]
+                ).double()
+            )
+        whole = torch.stack(grads).sum(dim=0)
+        norm2 = float(whole @ whole)
+        if norm2 == 0.0:
+            return np.full(num_groups, np.nan)
+        return np.array([float(gr @ whole) / norm2 for gr in grads])
+
+    def _noise(self, feedback: Sequence[CriticFeedback], seed: int) -> list[torch.Generator]:
+        """One noise stream per client, keyed by its first source (see :meth:`train`)."""
+        device = self.generator.data_shift.device
+        return [
+            torch.Generator(device=device).manual_seed(
+                int(np.random.SeedSequence([int(seed), int(fb.sources[0])]).generate_state(1)[0])
+            )
+            for fb in feedback
+        ]
+
+    def _client_terms(self, fb: CriticFeedback, rng: torch.Generator) -> tuple[Tensor, Tensor]:
+        """Each generated row's term of the client's loss, and the row's group."""
         b, device = self.config.batch_size, self.generator.data_shift.device
         sources = fb.sources.to(device).repeat_interleave(b)
         groups = fb.groups.to(device).repeat_interleave(b)
@@ -150,7 +200,11 @@ class ServerGenerator:
             weights=fb.group_weights.to(device),
             paired=True,
         )
-        return generator_objective(fb.critic, fake, rows)
+        return generator_row_terms(fb.critic, fake, rows), groups
+
+    def _client_loss(self, fb: CriticFeedback, rng: torch.Generator) -> Tensor:
+        per_row, _ = self._client_terms(fb, rng)
+        return per_row.sum()
 
     @staticmethod
     def _robust_backward(

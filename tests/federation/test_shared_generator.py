@@ -116,6 +116,19 @@ def test_the_server_steps_the_generator_and_the_weights_decide_how() -> None:
     )  # same bits
 
 
+def test_the_minoritys_pull_is_measured_on_evaluated_rounds_and_follows_the_weights() -> None:
+    pulls = {}
+    for aggregation in ("size", "group-balanced"):
+        agg = _aggregator(aggregation, eval_every=2, num_server_rounds=10)
+        agg.aggregate(1, _replies(agg))
+        assert agg.pull is None  # round 1 is not evaluated: nothing measured, nothing spent
+        agg.aggregate(2, _replies(agg))
+        assert agg.pull is not None and agg.pull.sum() == pytest.approx(1.0)
+        pulls[aggregation] = agg.pull[1]
+    # client 0 holds the only minority rows: balanced weights give it more of the pull
+    assert pulls["group-balanced"] > pulls["size"] > 0
+
+
 def test_a_client_cannot_raise_its_pull_by_declaring_loss_weights() -> None:
     a, b = _after_round("size"), _after_round("size", loud=1000.0)
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)

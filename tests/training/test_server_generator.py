@@ -141,3 +141,46 @@ def test_bad_arguments_are_refused(w: list[float], steps: int) -> None:
     t = ServerGenerator(_generator(), CFG, total_steps=10)
     with pytest.raises(ValueError, match=r"weight|steps"):
         t.train([_feedback(_critic(1), 0, [0], [1, 0])], np.array(w), steps=steps, seed=0)
+
+
+def _recorded_client_grads(fb: list[CriticFeedback], w: list[float]) -> list[torch.Tensor]:
+    """Each client's gradient of its own loss over the shared weights, by another route:
+    the per-client gradients the robust path hands to ``combine`` in the first step."""
+    seen: list[list[torch.Tensor]] = []
+
+    def record(grads: list[torch.Tensor], wk: np.ndarray) -> torch.Tensor:
+        seen.append([g.detach().clone() for g in grads])
+        return sum(float(a) * g for a, g in zip(wk, grads))  # type: ignore[return-value]
+
+    gen = _generator()
+    shared = [n != "source_embed.weight" for n, _ in gen.named_parameters()]
+    ServerGenerator(gen, CFG, total_steps=10).train(
+        fb, np.array(w), steps=1, seed=7, combine=record
+    )
+    per_param = [s for s, keep in zip(seen, shared) if keep]
+    return [torch.cat([p[k].flatten() for p in per_param]).double() for k in range(len(fb))]
+
+
+def test_group_pull_splits_the_shared_gradient_exactly() -> None:
+    # Two clients, one group each: group g's share is <w_g ∇L_g, ∇L> / |∇L|², which the
+    # clients' own gradients (taken one by one on the robust path) give independently.
+    fb = [_feedback(_critic(1), 0, [0], [1, 0]), _feedback(_critic(2), 1, [1], [0, 1])]
+    w = [0.7, 0.3]
+    pull = ServerGenerator(_generator(), CFG, total_steps=10).group_pull(fb, np.array(w), seed=7)
+    g0, g1 = (wk * g for wk, g in zip(w, _recorded_client_grads(fb, w)))
+    whole = g0 + g1
+    expected = [float(g0 @ whole / (whole @ whole)), float(g1 @ whole / (whole @ whole))]
+    np.testing.assert_allclose(pull, expected, rtol=1e-4)
+    assert pull.sum() == pytest.approx(1.0)
+
+
+def test_group_pull_follows_the_weights_and_leaves_the_generator_alone() -> None:
+    fb = [_feedback(_critic(1), 0, [0], [1, 0]), _feedback(_critic(2), 1, [1], [0, 1])]
+    gen = _generator()
+    before = _params(gen).clone()
+    trainer = ServerGenerator(gen, CFG, total_steps=10)
+    shares = [trainer.group_pull(fb, np.array([1 - m, m]), seed=7)[1] for m in (0.0, 0.2, 0.5, 0.8)]
+    assert shares[0] == pytest.approx(0.0, abs=1e-12)
+    assert shares == sorted(shares) and shares[-1] > 0.5  # more weight, more pull
+    assert torch.equal(_params(gen), before) and trainer.steps == 0
+    assert all(p.grad is None for p in gen.parameters())
