@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 from scipy import linalg
 
+from fedgan.metrics._feature_sets import feature_pair
+
 __all__ = ["frechet_distance"]
 
 
@@ -30,13 +32,7 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     ValueError
         If the shapes differ in ``d``, a set has fewer than 2 rows, or a value is not finite.
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must be [N, d] with the same d, got {a.shape} and {b.shape}")
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"each set needs at least 2 rows, got {len(a)} and {len(b)}")
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("features must be finite")
+    a, b = feature_pair(a, b)
     mu = a.mean(axis=0) - b.mean(axis=0)
     sa, sb = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     with warnings.catch_warnings():  # ReLU features have dead dimensions: singular Σ is normal

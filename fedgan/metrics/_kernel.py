@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fedgan.metrics._feature_sets import feature_pair
+
 __all__ = ["kernel_distance"]
 
 
@@ -19,24 +21,16 @@ def kernel_distance(a: np.ndarray, b: np.ndarray) -> float:
     Parameters
     ----------
     a, b : np.ndarray
-        ``[N, d]`` and ``[M, d]`` features, ``N, M ≥ 2``.
+        Two feature sets with the same number of columns and at least 2 finite rows each
+        (checked as :func:`fedgan.metrics.frechet_distance` checks them; ``ValueError``
+        otherwise).
 
     Returns
     -------
     float
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ in ``d``, a set has fewer than 2 rows, or a value is not finite.
+        The estimate of MMD² (may dip below 0 for sets from one distribution).
     """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
-        raise ValueError(f"a and b must be [N, d] with the same d, got {a.shape} and {b.shape}")
-    if len(a) < 2 or len(b) < 2:
-        raise ValueError(f"each set needs at least 2 rows, got {len(a)} and {len(b)}")
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("features must be finite")
+    a, b = feature_pair(a, b)
     d = a.shape[1]
     k_aa, k_bb, k_ab = ((x @ y.T / d + 1.0) ** 3 for x, y in ((a, a), (b, b), (a, b)))
     m, n = len(a), len(b)
