@@ -56,3 +56,12 @@ def test_reference_is_compared_or_its_absence_said() -> None:
         "Centralised reference: high-quality share 80.0%" in v.text() and "mass 0.40×" in v.text()
     )
     assert v.facts["reference_value"] == 0.8
+
+
+def test_each_groups_pull_on_the_shared_generator_is_printed_when_measured() -> None:
+    table = _table(0.95, 1.02)
+    assert "pull" not in verdict(table, title="t").text()  # designs that do not measure it
+    table["generator_pull"] = [0.7 if g == 0 else 0.3 for g in table["group"]]
+    text = verdict(table, title="t").text()
+    assert "majority: 6/6 modes held, mass 1.00× its real share 0.950, pull 0.70" in text
+    assert "pull 0.30 of the shared generator's gradient" in text
