@@ -285,7 +285,12 @@ def markdown_summary(table: pd.DataFrame) -> str:
                 "HQ %": _ms(100 * runs["overall_hq"], "{:.1f}"),
             }
         # mixtures have a reverse KL; images a Fréchet distance in the evaluator's features
-        for column, label in (("overall_reverse_kl", "reverse KL"), ("overall_fd", "FD")):
+        distances = (
+            ("overall_reverse_kl", "reverse KL"),
+            ("overall_fd", "FD"),
+            ("overall_kid", "KID"),
+        )
+        for column, label in distances:
             if column in runs:
                 row[label] = _ms(runs[column])
         for g, gpart in part.groupby("group"):
@@ -295,6 +300,10 @@ def markdown_summary(table: pd.DataFrame) -> str:
                     gpart["modes_held"], "{:.1f}"
                 )
             row[f"{name}: mass vs real"] = _ms(gpart["mass_ratio"])
+            # images: the unbiased per-class distance; the shared generator: the group's pull
+            for column, label in (("intra_kid", "intra-KID"), ("generator_pull", "pull")):
+                if column in gpart and gpart[column].notna().any():
+                    row[f"{name}: {label}"] = _ms(gpart[column])
             if "mass_ratio_target" in gpart and not np.allclose(
                 gpart["mass_ratio_target"], gpart["mass_ratio"], rtol=0.05
             ):

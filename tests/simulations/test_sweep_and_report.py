@@ -164,6 +164,8 @@ def test_summary_of_image_runs_has_a_frechet_distance_and_no_reverse_kl() -> Non
             "overall_modes_held": 10,
             "overall_hq": 0.6,
             "overall_fd": fd,
+            "overall_kid": fd / 10,
+            "intra_kid": fd / 5 + g,
             "modes_held": 5,
             "modes": 5,
             "mass_ratio": 1.0,
@@ -173,3 +175,6 @@ def test_summary_of_image_runs_has_a_frechet_distance_and_no_reverse_kl() -> Non
     ]
     md = markdown_summary(pd.DataFrame(rows))
     assert "FD" in md and "5.00 ± 1.41" in md and "reverse KL" not in md
+    assert "KID" in md and "0.50 ± 0.14" in md  # overall
+    assert "g1: intra-KID" in md and "2.00 ± 0.28" in md  # group 1: 0.8 + 1 and 1.2 + 1
+    assert "pull" not in md  # not measured by these runs
