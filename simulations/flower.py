@@ -139,6 +139,8 @@ def run_flower(
                     flush=True,
                 )
             if rc == 0 or HEARTBEAT_FAILURE not in details or rounds or attempt == retries:
+                if rc == 0 and home is None:  # its log is in the results folder: nothing to keep
+                    shutil.rmtree(base, ignore_errors=True)
                 return rc
             print(
                 f"{PREFIX} Flower dropped the run before its first round ({details}); "

@@ -48,6 +48,18 @@ def test_other_failures_are_not_retried(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert len(homes) == 1
 
 
+@pytest.mark.parametrize(("rc", "kept"), [(0, False), (1, True)])
+def test_a_home_made_here_is_removed_after_success_and_kept_after_failure(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rc: int, kept: bool
+) -> None:
+    # A successful run's Flower log is copied into its results folder; a failed one's log
+    # is only in the home, whose path the launcher prints.
+    monkeypatch.setattr(flower.tempfile, "tempdir", str(tmp_path))
+    homes = _fake_runs(monkeypatch, [(rc, "ServerApp raised ValueError", 0)])
+    assert flower.run_flower(run_config=_cfg(tmp_path)) == rc
+    assert homes[0].parent == tmp_path and homes[0].is_dir() == kept
+
+
 def test_retries_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     homes = _fake_runs(monkeypatch, [(1, flower.HEARTBEAT_FAILURE, 0)] * 5)
     assert flower.run_flower(run_config=_cfg(tmp_path), home=tmp_path, retries=1) == 1
