@@ -152,24 +152,18 @@ class ServerGenerator:
         w = w / w.sum()
         own = {id(p) for n, p in self.generator.named_parameters() if n.startswith("source_embed")}
         shared = [p for p in self.generator.parameters() if p.requires_grad and id(p) not in own]
-        num_groups = len(feedback[0].group_weights)
-        total = torch.zeros(num_groups)
+        num_groups, device = len(feedback[0].group_weights), self.generator.data_shift.device
+        total = torch.zeros(num_groups, device=device)
         self.generator.train()
         for fb, wk, rng in zip(feedback, w, self._noise(feedback, seed)):
-            fb.critic.to(total.device).eval().requires_grad_(False)
+            fb.critic.to(device).eval().requires_grad_(False)
             per_row, groups = self._client_terms(fb, rng)
-            total = total + float(wk) * torch.zeros(num_groups).index_add(0, groups, per_row)
+            total = total + float(wk) * torch.zeros_like(total).index_add(0, groups, per_row)
         grads = []
         for g in range(num_groups):
             parts = torch.autograd.grad(total[g], shared, retain_graph=True, allow_unused=True)
-            grads.append(
-                torch.cat(
-                    [
-                        torch.zeros(p.numel()) if d is None else d.reshape(-1)
-                        for p, d in zip(shared, parts)
-                    ]
-                ).double()
-            )
+            flat = [torch.zeros_like(p) if d is None else d for p, d in zip(shared, parts)]
+            grads.append(torch.cat([d.reshape(-1) for d in flat]).double().cpu())
         whole = torch.stack(grads).sum(dim=0)
         norm2 = float(whole @ whole)
         if norm2 == 0.0:

@@ -29,3 +29,5 @@ def test_in_process_federation_on_cuda() -> None:
     assert next(run.aggregator.generator.parameters()).device.type == "cuda"
     m = run.tables()["metrics"]
     assert np.isfinite(m["overall_hq"]).all() and sorted(m["round"].unique()) == [0, 1, 2]
+    # the last round is evaluated: the groups' pull was measured on the device too
+    assert m.loc[m["round"] == 2, "generator_pull"].sum() == pytest.approx(1.0)
