@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from fedgan.config import RunConfig
 from fedgan.data import load_scenario
-from fedgan.federation import DESIGNS, Aggregator, Reply, client_round, make_models
+from fedgan.federation import (
+    DESIGNS,
+    Aggregator,
+    Reply,
+    client_round,
+    make_models,
+    run_in_process,
+)
 from fedgan.protocol import CRITIC, GENERATOR, report_metrics
 
 SCENARIO = load_scenario("ring8-minority")
@@ -249,3 +258,16 @@ def test_catch_up_steps_are_private_steps_counted_by_the_accountant() -> None:
     assert res.metrics["privacy/epsilon"] == pytest.approx(
         accountant.get_epsilon(cfg.delta), rel=1e-6
     )
+
+
+def test_measuring_the_pull_leaves_the_run_the_same_bits(tmp_path: Path) -> None:
+    # Evaluated every round (the pull measured each time) or only at the end: same generator.
+    def final(eval_every: int) -> dict[str, torch.Tensor]:
+        out = str(tmp_path / f"every{eval_every}")
+        cfg = _cfg(num_server_rounds=4, eval_every=eval_every, hidden=16, output_dir=out)
+        run = run_in_process(cfg, num_partitions=3)
+        assert run.aggregator.pull is not None  # the last round is always evaluated
+        return run.aggregator.generator.state_dict()
+
+    every, once = final(1), final(4)
+    assert all(torch.equal(every[k], once[k]) for k in every)

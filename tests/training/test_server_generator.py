@@ -177,9 +177,10 @@ def test_group_pull_splits_the_shared_gradient_exactly() -> None:
 def test_group_pull_follows_the_weights_and_leaves_the_generator_alone() -> None:
     fb = [_feedback(_critic(1), 0, [0], [1, 0]), _feedback(_critic(2), 1, [1], [0, 1])]
     gen = _generator()
-    before = _params(gen).clone()
+    before, rng_before = _params(gen).clone(), torch.get_rng_state()
     trainer = ServerGenerator(gen, CFG, total_steps=10)
     shares = [trainer.group_pull(fb, np.array([1 - m, m]), seed=7)[1] for m in (0.0, 0.2, 0.5, 0.8)]
+    assert torch.equal(torch.get_rng_state(), rng_before)  # no draw from the global stream
     assert shares[0] == pytest.approx(0.0, abs=1e-12)
     assert shares == sorted(shares) and shares[-1] > 0.5  # more weight, more pull
     assert torch.equal(_params(gen), before) and trainer.steps == 0
