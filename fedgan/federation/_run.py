@@ -158,15 +158,15 @@ class FederatedRun:
 
     def evaluate(self, server_round: int, *, force: bool = False) -> dict[str, float]:
         """Score the generator if this round is due (``eval-every``, the last, or ``force``)."""
-        if not (force or self.config.evaluated(server_round)):
+        due = self.config.evaluated(server_round)  # the pull is measured on due rounds only
+        if not (force or due):
             return {}
-        pull = self.aggregator.pull
         metrics = self.evaluator.evaluate(
             server_round,
             self.aggregator.released,
             source_probs=self.aggregator.sampling_probs(),
             target_share=self.aggregator.learned_share(),
-            generator_pull=pull if self.config.evaluated(server_round) else None,
+            generator_pull=self.aggregator.pull if due else None,
         )
         if self.config.tensorboard:
             if self.board is None:  # beside the checkpoint while the run goes; moved in at the end
