@@ -95,6 +95,7 @@ class RunConfig:
     alpha: float = 0.0
     minority_share: float = 0.0
     minority_partitions: int = 0
+    num_samples: int = 0
     num_partitions: int = 0
     eval_samples: int = 2500
     eval_every: int = 25
@@ -173,6 +174,7 @@ class RunConfig:
             "source_layers",
             "num_partitions",
             "minority_partitions",
+            "num_samples",
             "critic_hidden",
         ):
             check(getattr(self, name) >= 0, name, f"must be >= 0, got {getattr(self, name)}")
@@ -347,6 +349,14 @@ class RunConfig:
             if getattr(self, name):
                 over[name] = getattr(self, name)
         spec = scenario_spec(self.scenario)
+        if self.num_samples:
+            if spec.dataset not in ("ring8", "grid25"):
+                raise RunConfigError(
+                    f"num-samples sets the rows drawn from a synthetic mixture (ring8, grid25); "
+                    f"scenario {self.scenario!r} is {spec.dataset} data, whose rows are fixed: "
+                    "leave num-samples at 0"
+                )
+            over["num_samples"] = self.num_samples
         if "num_partitions" not in over and self.minority_partitions > spec.num_partitions:
             over["num_partitions"] = self.minority_partitions
         return scenario_spec(self.scenario, **over)

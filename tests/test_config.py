@@ -81,6 +81,19 @@ def test_minority_partitions_checked_against_real_client_count() -> None:
         cfg.scenario_spec(5)
 
 
+def test_num_samples_sets_the_rows_of_a_mixture_and_is_refused_on_fixed_data() -> None:
+    from fedgan.data import load_scenario
+
+    spec = RunConfig.from_mapping({"num-samples": 900, "num-partitions": 10}).scenario_spec()
+    assert spec.num_samples == 900
+    assert len(load_scenario(spec).x) == 900
+    assert RunConfig().scenario_spec().num_samples == 20_000  # 0 keeps the scenario's
+    with pytest.raises(ValueError, match="num-samples.*digits"):
+        RunConfig.from_mapping({"num-samples": 900, "scenario": "digits-minority"}).scenario_spec()
+    with pytest.raises(ValueError, match="num-samples must be >= 0"):
+        RunConfig.from_mapping({"num-samples": -1})
+
+
 def test_auto_loss_weighting_follows_whether_rows_are_generated_per_group() -> None:
     assert RunConfig().train.group_weighting == "uniform"  # client-conditional: per group
     assert RunConfig(federation="shared-critic").train.group_weighting == "proportional"
