@@ -88,7 +88,7 @@ def test_num_samples_sets_the_rows_of_a_mixture_and_is_refused_on_fixed_data() -
     assert spec.num_samples == 900
     assert len(load_scenario(spec).x) == 900
     assert RunConfig().scenario_spec().num_samples == 20_000  # 0 keeps the scenario's
-    with pytest.raises(ValueError, match="num-samples.*digits"):
+    with pytest.raises(ValueError, match=r"num-samples.*digits"):
         RunConfig.from_mapping({"num-samples": 900, "scenario": "digits-minority"}).scenario_spec()
     with pytest.raises(ValueError, match="num-samples must be >= 0"):
         RunConfig.from_mapping({"num-samples": -1})
