@@ -26,14 +26,29 @@ def test_written_file_gets_umask_permissions(tmp_path: Path) -> None:
     assert pd.read_csv(path)["a"].tolist() == [1, 2]
 
 
-def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize("durable", [True, False])
+def test_failed_write_leaves_nothing_behind(tmp_path: Path, durable: bool) -> None:
     target = tmp_path / "out.bin"
     target.write_bytes(b"old")
 
     def boom(f: object) -> None:
+        f.write(b"half")  # type: ignore[attr-defined]
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        atomic_write(target, boom)
+        atomic_write(target, boom, durable=durable)
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+    atomic_write(target, lambda f: f.write(b"new"), durable=durable)
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+
+
+def test_only_durable_writes_force_the_bytes_to_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(fedgan._io.os, "fsync", synced.append)
+    atomic_write(tmp_path / "a", lambda f: f.write(b"x"))
+    atomic_write(tmp_path / "b", lambda f: f.write(b"x"), durable=False)
+    assert len(synced) == 1

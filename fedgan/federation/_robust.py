@@ -12,12 +12,13 @@ hold one reply, is still measured against sound ones. ``trimmed-mean`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 
 from fedgan.choices import AGGREGATION_RULES, AggregationRule
+from fedgan.protocol import OWNED
 
 __all__ = [
     "AGGREGATION_RULES",
@@ -26,10 +27,31 @@ __all__ = [
     "combine",
     "outlier_reasons",
     "outlying_updates",
+    "update_norms",
 ]
 
 TRIM = 0.2  # share cut from each end by trimmed-mean
 HISTORY_ROUNDS = 10  # merged rounds whose accepted replies the outlier rule measures against
+
+
+def update_norms(
+    arrays: Mapping[str, np.ndarray], current: Mapping[str, np.ndarray]
+) -> tuple[float, float]:
+    """How far a reply moves the shared arrays, and how large its own slices are.
+
+    Shared arrays are compared with ``current``, the global ones every client started from.
+    Own slices (and a private critic, which the server has no copy of) are measured by their
+    size, not against the server's copy: that copy is stale for a client sampled for the
+    first time or whose last reply was refused.
+    """
+    shared = owned = 0.0
+    for key, value in arrays.items():
+        arr = np.asarray(value, dtype=np.float64)
+        if key.startswith(OWNED) or key not in current:
+            owned += float(np.sum(arr**2))
+        else:
+            shared += float(np.sum((arr - current[key]) ** 2))
+    return float(np.sqrt(shared)), float(np.sqrt(owned))
 
 
 def outlying_updates(

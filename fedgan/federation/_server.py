@@ -23,9 +23,9 @@ from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._reply_checks import check_reply
-from fedgan.federation._robust import HISTORY_ROUNDS, combine, outlier_reasons
+from fedgan.federation._robust import HISTORY_ROUNDS, combine, outlier_reasons, update_norms
 from fedgan.federation._setup import round_seed
-from fedgan.federation._weights import client_weights, group_shares
+from fedgan.federation._weights import client_weights, group_shares, weight_rows
 from fedgan.models import Critic, Generator
 from fedgan.protocol import (
     CRITIC,
@@ -209,16 +209,7 @@ class Aggregator:
         self.trained |= set(outcome.accepted)
         loss_weights = np.stack([r.loss_weights for r, _ in ok])
         self.last_learned = self.design.learned_share(w, loss_weights, self.asked_share())
-        for r, wk, row in zip((r for r, _ in ok), w, counts):
-            self.weight_log.append(
-                {
-                    "round": server_round,
-                    "partition_id": r.partition_id,
-                    "weight": float(wk),
-                    "num_examples": float(row.sum()),
-                }
-                | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
-            )
+        self.weight_log += weight_rows(server_round, outcome.accepted, w, counts)
         return outcome
 
     def _status(self, reply: Reply) -> tuple[ClientReport | None, str, str]:
@@ -239,21 +230,8 @@ class Aggregator:
         return report, "ok", ""
 
     def update_norms(self, reply: Reply) -> tuple[float, float]:
-        """How far a reply moves the shared arrays, and how large its own slices are.
-
-        Shared arrays are compared with the global ones every client started from. Own
-        slices are measured by their size, not against the server's copy: that copy is
-        stale for a client sampled for the first time or whose last reply was refused.
-        """
-        current = self.design.download(self.generator, self.critic)
-        shared = owned = 0.0
-        for key, value in reply.arrays.items():
-            arr = np.asarray(value, dtype=np.float64)
-            if key.startswith(OWNED) or key not in current:  # a private critic: its size
-                owned += float(np.sum(arr**2))
-            else:
-                shared += float(np.sum((arr - current[key]) ** 2))
-        return float(np.sqrt(shared)), float(np.sqrt(owned))
+        """How far a reply moves the shared arrays, and how large its own slices are."""
+        return update_norms(reply.arrays, self.design.download(self.generator, self.critic))
 
     def _merge(
         self, replies: list[Reply], pids: list[int], w: np.ndarray, server_round: int

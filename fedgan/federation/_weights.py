@@ -9,7 +9,7 @@ import numpy as np
 from fedgan._checks import check_not_string
 from fedgan.choices import AGGREGATIONS, Aggregation, allowed
 
-__all__ = ["client_weights", "group_shares"]
+__all__ = ["client_weights", "group_shares", "weight_rows"]
 
 
 def client_weights(
@@ -119,3 +119,19 @@ _SCHEMES: dict[str, Callable[[np.ndarray, float, Sequence[float] | None], np.nda
     "kl": _kl,
     "group-balanced": _group_balanced,
 }
+
+
+def weight_rows(
+    server_round: int, pids: Sequence[int], w: np.ndarray, counts: np.ndarray
+) -> list[dict[str, float | int]]:
+    """The weight log's rows of a round: one per accepted client, its weight and counts."""
+    return [
+        {
+            "round": server_round,
+            "partition_id": pid,
+            "weight": float(wk),
+            "num_examples": float(row.sum()),
+        }
+        | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
+        for pid, wk, row in zip(pids, w, counts)
+    ]
