@@ -345,18 +345,16 @@ class RunConfig:
         k = num_partitions or self.num_partitions
         if k:
             over["num_partitions"] = k
-        for name in ("alpha", "minority_share", "minority_partitions", "conditioning"):
+        for name in (
+            "alpha",
+            "minority_share",
+            "minority_partitions",
+            "num_samples",
+            "conditioning",
+        ):
             if getattr(self, name):
                 over[name] = getattr(self, name)
         spec = scenario_spec(self.scenario)
-        if self.num_samples:
-            if spec.dataset not in ("ring8", "grid25"):
-                raise RunConfigError(
-                    f"num-samples sets the rows drawn from a synthetic mixture (ring8, grid25); "
-                    f"scenario {self.scenario!r} is {spec.dataset} data, whose rows are fixed: "
-                    "leave num-samples at 0"
-                )
-            over["num_samples"] = self.num_samples
         if "num_partitions" not in over and self.minority_partitions > spec.num_partitions:
             over["num_partitions"] = self.minority_partitions
         return scenario_spec(self.scenario, **over)

@@ -139,6 +139,7 @@ def _enum(spec: ScenarioSpec, name: str, kind: type[enum.StrEnum]) -> None:
 
 
 _GRID_DIAGONAL = (0, 6, 12, 18, 24)
+_MIXTURES = ("ring8", "grid25")  # synthetic: their rows are drawn, so their count can be set
 
 
 def _minority(dataset: DatasetName, partitions: int, holders: int, **more: Any) -> ScenarioSpec:
@@ -188,13 +189,25 @@ def scenario_spec(name: str, **overrides: Any) -> ScenarioSpec:
     if ":" in name:  # your own dataset: "package.module:NAME"
         custom = custom_scenario(name)
         base = ScenarioSpec("custom", num_partitions=custom.num_partitions, source=name)
+        _check_rows_drawn(name, "custom", overrides)
         return dataclasses.replace(base, **overrides)
     if name not in SCENARIOS:
         raise ValueError(
             f"unknown scenario {name!r}; valid scenarios: {', '.join(sorted(SCENARIOS))} "
             "(or 'package.module:NAME' of a fedgan.data.CustomScenario)"
         )
+    _check_rows_drawn(name, SCENARIOS[name].dataset, overrides)
     return dataclasses.replace(SCENARIOS[name], **overrides)
+
+
+def _check_rows_drawn(name: str, dataset: str, overrides: dict[str, Any]) -> None:
+    """Only a synthetic mixture's row count can be set: real and custom data's rows are fixed."""
+    if "num_samples" in overrides and dataset not in _MIXTURES:
+        raise FieldError(
+            "num_samples",
+            f"sets the rows drawn from a synthetic mixture "
+            f"({', '.join(_MIXTURES)}); scenario {name!r} is {dataset} data, whose rows are fixed",
+        )
 
 
 def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scenario:
@@ -202,7 +215,7 @@ def load_scenario(spec: ScenarioSpec | str, *, name: str | None = None) -> Scena
     if isinstance(spec, str):
         name, spec = spec, scenario_spec(spec)
     label = name or spec.dataset
-    if spec.dataset in ("ring8", "grid25"):
+    if spec.dataset in _MIXTURES:
         means, sd = (
             (ring_means(8, 2.0), 0.02) if spec.dataset == "ring8" else (grid_means(5, 2.0), 0.05)
         )

@@ -4,10 +4,11 @@ Both live in a hidden folder beside the results folder, ``.<output-dir name>.che
 written atomically, and go when the run finishes. The server's checkpoint and round log are
 forced to disk; a client's state is not (an ``fsync`` cost as much as a sixth of a small
 client's round): a killed process leaves every file whole, and a client whose newest state
-did not survive a power loss is named in a warning and takes back the one before. A run started with ``resume = true``
-continues after the last round the server completed; a client whose Flower state is
-empty (a new run) takes back its newest state from a round the server completed, so the
-resumed run repeats, bit for bit, what the interrupted one would have done.
+did not survive a power loss is named in a warning and takes back the one before. A run
+started with ``resume = true`` continues after the last round the server completed; a client
+whose Flower state is empty (a new run) takes back its newest state from a round the server
+completed, so the resumed run repeats, bit for bit, what the interrupted one would have
+done.
 """
 
 from __future__ import annotations

@@ -68,3 +68,8 @@ def test_wine_federation_runs_in_process() -> None:
         "cultivar=grignolino",
     ]
     assert "no target" in m["overall_notes"].iloc[-1]
+
+
+def test_a_custom_scenarios_rows_cannot_be_redrawn() -> None:
+    with pytest.raises(ValueError, match=r"num_samples.*fixed"):
+        scenario_spec(WINE, num_samples=100)
