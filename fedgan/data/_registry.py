@@ -189,20 +189,26 @@ def scenario_spec(name: str, **overrides: Any) -> ScenarioSpec:
     if ":" in name:  # your own dataset: "package.module:NAME"
         custom = custom_scenario(name)
         base = ScenarioSpec("custom", num_partitions=custom.num_partitions, source=name)
-        _check_rows_drawn(name, "custom", overrides)
+        _check_rows_drawn(name, base, overrides)
         return dataclasses.replace(base, **overrides)
     if name not in SCENARIOS:
         raise ValueError(
             f"unknown scenario {name!r}; valid scenarios: {', '.join(sorted(SCENARIOS))} "
             "(or 'package.module:NAME' of a fedgan.data.CustomScenario)"
         )
-    _check_rows_drawn(name, SCENARIOS[name].dataset, overrides)
+    _check_rows_drawn(name, SCENARIOS[name], overrides)
     return dataclasses.replace(SCENARIOS[name], **overrides)
 
 
-def _check_rows_drawn(name: str, dataset: str, overrides: dict[str, Any]) -> None:
-    """Only a synthetic mixture's row count can be set: real and custom data's rows are fixed."""
-    if "num_samples" in overrides and dataset not in _MIXTURES:
+def _check_rows_drawn(name: str, base: ScenarioSpec, overrides: dict[str, Any]) -> None:
+    """Only a synthetic mixture's row count can be changed: real and custom data's are fixed.
+
+    A recorded spec passed back whole (``simulations.rescore``) repeats the value: allowed.
+    """
+    dataset = base.dataset
+    if overrides.get("num_samples", base.num_samples) != base.num_samples and (
+        dataset not in _MIXTURES
+    ):
         raise FieldError(
             "num_samples",
             f"sets the rows drawn from a synthetic mixture "
