@@ -20,11 +20,12 @@ import os
 import pickle
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from fedgan._io import atomic_write
@@ -39,6 +40,7 @@ __all__ = [
     "load_server",
     "read_round_log",
     "resume_fingerprint",
+    "round_log_tables",
     "save_client",
     "save_server",
 ]
@@ -145,27 +147,57 @@ def append_round_log(config: RunConfig, server_round: int, rows: Mapping[str, An
         os.fsync(f.fileno())
 
 
-def read_round_log(config: RunConfig, up_to_round: int) -> list[dict[str, Any]]:
-    """The logged rounds ≤ ``up_to_round``, in order; later or torn lines are cut from the file.
+def read_round_log(
+    config: RunConfig, up_to_round: int, *, tables: Sequence[str] = ("evaluation",)
+) -> list[dict[str, Any]]:
+    """The logged rounds ≤ ``up_to_round``, in order, holding only ``tables``.
 
-    A crash between a round's log line and its server checkpoint leaves one line too many;
-    the resumed run writes that round again, so the file is cut back to match the checkpoint.
+    Later or torn lines are cut from the file: a crash between a round's log line and its
+    server checkpoint leaves one line too many, and the resumed run writes that round again.
+    Only the asked-for tables are kept in memory (a long many-client run's weight and client
+    rows run to hundreds of megabytes).
     """
     path = _round_log(config)
     if not path.is_file():
         return []
     kept: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            break  # a torn last line
-        if int(entry["round"]) > up_to_round:
-            break
-        kept.append(entry)
-    text = "".join(tables_to_text(e) + "\n" for e in kept)
-    atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    size = 0  # bytes of the lines kept
+    with path.open("rb") as f:
+        for raw in f:
+            try:
+                entry = json.loads(raw)
+            except json.JSONDecodeError:
+                break  # a torn last line
+            if not raw.endswith(b"\n") or int(entry["round"]) > up_to_round:
+                break
+            kept.append({"round": entry["round"]} | {k: entry[k] for k in tables})
+            size += len(raw)
+    if size < path.stat().st_size:
+        with path.open("rb") as f:
+            head = f.read(size)
+        atomic_write(path, lambda out: out.write(head))
     return kept
+
+
+def round_log_tables(config: RunConfig, names: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """The round log's rows as one table per name, read a line at a time.
+
+    The rows are not held by the run as it goes, so its memory does not grow with the
+    rounds; they come back from the log when the results are written.
+    """
+    chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in names}
+    path = _round_log(config)
+    if path.is_file():
+        with path.open("rb") as f:
+            for raw in f:
+                entry = json.loads(raw)
+                for name in names:
+                    if entry.get(name):
+                        chunks[name].append(pd.DataFrame(entry[name]))
+    return {
+        name: pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+        for name, frames in chunks.items()
+    }
 
 
 def clear(config: RunConfig) -> None:

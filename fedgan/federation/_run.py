@@ -28,6 +28,7 @@ from fedgan.federation._checkpoint import (
     checkpoint_dir,
     load_server,
     read_round_log,
+    round_log_tables,
     save_server,
 )
 from fedgan.federation._participation import clients_per_round, participation, too_few_rounds
@@ -81,7 +82,7 @@ class FederatedRun:
     resumed_from: int = 0
     met_streak: int = 0
     first_met: tuple[int, float] | None = None  # (round, seconds) the target first held
-    _logged: tuple[int, int, int] = (0, 0, 0)  # log rows already in the round log
+    _logged: int = 0  # evaluation rows already in the round log
     board: MetricBoard | None = None  # TensorBoard scalars (tensorboard = true)
 
     @classmethod
@@ -142,17 +143,13 @@ class FederatedRun:
             self.evaluate(0, force=True)
             return 1
         self.resumed_from = int(state["round"])
-        logged = read_round_log(self.config, self.resumed_from)
-        self.aggregator.restore(
-            state["aggregator"],
-            weight_log=[row for e in logged for row in e["weights"]],
-            client_log=[row for e in logged for row in e["clients"]],
-        )
+        logged = read_round_log(self.config, self.resumed_from, tables=("evaluation",))
+        self.aggregator.restore(state["aggregator"])
         evaluator = state["evaluator"]
         if isinstance(evaluator, str):  # checkpoints written before it became a tensor
             evaluator = json.loads(evaluator)
         self.evaluator.restore(evaluator, rows=[row for e in logged for row in e["evaluation"]])
-        self._logged = self._log_lengths()
+        self._logged = len(self.evaluator.rows)
         log.info("resume: continuing after round %d", self.resumed_from)
         return self.resumed_from + 1
 
@@ -181,17 +178,17 @@ class FederatedRun:
         """Aggregate the round's replies, evaluate, and record the line."""
         outcome = self.aggregator.aggregate(server_round, replies)
         metrics = self.evaluate(server_round)
-        (w, c, e), agg = self._logged, self.aggregator
+        weights, clients = self.aggregator.take_logs()
         append_round_log(
             self.config,
             server_round,
             {
-                "weights": agg.weight_log[w:],
-                "clients": agg.client_log[c:],
-                "evaluation": self.evaluator.rows[e:],
+                "weights": weights,
+                "clients": clients,
+                "evaluation": self.evaluator.rows[self._logged :],
             },
         )
-        self._logged = self._log_lengths()
+        self._logged = len(self.evaluator.rows)
         save_server(
             self.config,
             server_round,
@@ -209,11 +206,6 @@ class FederatedRun:
                 self.first_met = (server_round, line.seconds)
         return line
 
-    def _log_lengths(self) -> tuple[int, int, int]:
-        """How many log rows the round log already holds (weights, clients, evaluation)."""
-        agg = self.aggregator
-        return len(agg.weight_log), len(agg.client_log), len(self.evaluator.rows)
-
     @property
     def should_stop(self) -> bool:
         """Whether ``stop-when-met`` is on and the target held that many evaluations in a row."""
@@ -228,11 +220,11 @@ class FederatedRun:
         rows = [f"{line.server_round},{line.seconds:.3f}" for line in self.lines]
         return "round,seconds\n" + "\n".join(rows) + "\n"
 
-    def check_trained(self) -> None:
-        """Raise ``RuntimeError`` saying why if no client update was ever merged."""
-        if self.aggregator.weight_log:
+    def check_trained(self, clients: pd.DataFrame) -> None:
+        """Raise ``RuntimeError`` saying why (from ``clients``) if no update was ever merged."""
+        if self.aggregator.trained:
             return
-        log_rows = self.aggregator.client_log
+        log_rows = clients.to_dict("records") if "reason" in clients else []
         reasons = sorted({f"{r['status']}: {r['reason']}" for r in log_rows if r.get("reason")})
         raise RuntimeError(
             f"no client update was merged in any of the {self.config.num_server_rounds} rounds, "
@@ -260,12 +252,10 @@ class FederatedRun:
         return time.perf_counter() - self.started
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``metrics``, ``weights`` and ``clients`` tables."""
-        return {
-            "metrics": self.evaluator.table(),
-            "weights": pd.DataFrame(self.aggregator.weight_log),
-            "clients": pd.DataFrame(self.aggregator.client_log),
-        }
+        """``metrics``, ``weights`` and ``clients`` tables (the last two from the round log)."""
+        return {"metrics": self.evaluator.table()} | round_log_tables(
+            self.config, ("weights", "clients")
+        )
 
     def generator_state(self) -> dict[str, Any]:
         """The final generator's weights, on the CPU."""
@@ -279,8 +269,8 @@ class FederatedRun:
         RuntimeError
             If the generator was never updated (nothing to write but an untrained model).
         """
-        self.check_trained()
         tables = self.tables()
+        self.check_trained(tables["clients"])
         design = "centralised" if mode == "centralised" else self.config.federation
         last = int(tables["metrics"]["round"].max())
         title = f"fedgan verdict: {self.config.scenario}, {design}, round {last}, seed {self.config.seed}"

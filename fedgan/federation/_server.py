@@ -89,6 +89,7 @@ class Aggregator:
                 self.declared[pid].tolist(),
             )
         self.trained: set[int] = set()
+        # This round's rows until the run moves them to its round log (take_logs).
         self.weight_log: list[dict[str, Any]] = []
         self.client_log: list[dict[str, Any]] = []
         self.last_learned: np.ndarray | None = None
@@ -293,14 +294,14 @@ class Aggregator:
             ),
         }
 
-    def restore(
-        self,
-        state: Mapping[str, Any],
-        *,
-        weight_log: list[dict[str, Any]],
-        client_log: list[dict[str, Any]],
-    ) -> None:
-        """Put back what :meth:`state` saved, with the logs read back from the round log."""
+    def take_logs(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The weight and client rows since the last call, handed over and forgotten."""
+        taken = self.weight_log, self.client_log
+        self.weight_log, self.client_log = [], []
+        return taken
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Put back what :meth:`state` saved (the logs stay in the round log)."""
         self.generator.load_state_dict(state["generator"])
         self.critic.load_state_dict(state["critic"])
         if self.trainer is not None:
@@ -314,7 +315,7 @@ class Aggregator:
                 self.declared[int(pid)] = follow_reports(
                     self.declared[int(pid)], np.asarray(counts)
                 )
-        self.weight_log, self.client_log = list(weight_log), list(client_log)
+        self.weight_log, self.client_log = [], []
         self.last_learned = (
             None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
         )

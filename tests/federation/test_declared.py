@@ -98,7 +98,7 @@ def test_the_aggregator_shares_follow_the_replies_not_the_lie() -> None:
         declared=declared,
         num_partitions=3,
     )
-    fresh.restore(agg.state(), weight_log=[], client_log=[])
+    fresh.restore(agg.state())
     assert fresh.declared[1].tolist() == [100.0, 0.0]
 
 

@@ -160,3 +160,18 @@ def test_workers_train_the_same_bits_as_one_process() -> None:
 def test_workers_must_be_a_whole_number_of_at_least_one(workers: object) -> None:
     with pytest.raises(ValueError, match="workers must be a whole number >= 1"):
         run_in_process(RunConfig.from_mapping(TINY), num_partitions=2, workers=workers)  # type: ignore[arg-type]
+
+
+def test_the_run_hands_each_rounds_rows_to_the_round_log() -> None:
+    # Held in memory for the whole run, the rows grew to gigabytes over 1,000 clients.
+    cfg = RunConfig.from_mapping(TINY | {"num-server-rounds": 3})
+    held: list[int] = []
+
+    def watch(run: FederatedRun, line: object) -> None:
+        held.append(len(run.aggregator.weight_log) + len(run.aggregator.client_log))
+
+    run = run_in_process(cfg, num_partitions=3, on_round=watch)
+    assert held == [0, 0, 0]
+    tables = run.tables()
+    assert tables["weights"]["round"].tolist() == [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    assert tables["clients"].groupby("round").size().tolist() == [3, 3, 3]

@@ -179,7 +179,7 @@ def test_checkpoint_carries_the_server_optimiser() -> None:
     state = agg.state()
     assert state["generator_optimizer"]["steps"] == 2
     other = _aggregator("size")
-    other.restore(state, weight_log=agg.weight_log, client_log=agg.client_log)
+    other.restore(state)
     agg.aggregate(2, _replies(agg))
     other.aggregate(2, _replies(other))
     assert all(
