@@ -14,13 +14,28 @@ the mean image, three-digit blends) then stays below the threshold; the tests ch
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
+import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["HQ_THRESHOLD", "DigitsClassifier", "digits_classifier", "split_digits"]
+from fedgan._io import atomic_write
+
+__all__ = [
+    "HQ_THRESHOLD",
+    "DigitsClassifier",
+    "cache_path",
+    "digits_classifier",
+    "split_digits",
+]
+
+log = logging.getLogger(__name__)
 
 HQ_THRESHOLD = 0.5  # a sample is a clear digit when one digit class holds half the probability
 _DIGITS = 10
@@ -96,13 +111,9 @@ def split_digits(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return x_tr, y_tr, x_te, y_te
 
 
-@functools.lru_cache(maxsize=2)
-def digits_classifier(seed: int = 0) -> DigitsClassifier:
-    """Train (once per process, about 3 s) the evaluator network on 70% of the real digits.
-
-    Trained on one thread, so every process gets the same weights whatever its thread count.
-    """
-    x_tr, y_tr, x_te, y_te = split_digits(seed)
+def _train(seed: int) -> nn.Sequential:
+    """The evaluator network's recipe: 80 epochs of Adam on the train split plus outliers."""
+    x_tr, y_tr, _, _ = split_digits(seed)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -122,9 +133,60 @@ def digits_classifier(seed: int = 0) -> DigitsClassifier:
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-            net.eval()
     finally:
         torch.set_num_threads(threads)
+    return net
+
+
+def cache_path(seed: int) -> Path:
+    """Where the trained network of ``seed`` is kept: ``$FEDGAN_HOME/cache``, else the user's.
+
+    The name holds a hash of the recipe's code and of the library versions that shape the
+    weights, so a changed recipe or a new torch trains afresh instead of reading stale weights.
+    """
+    import sklearn
+
+    recipe = "".join(inspect.getsource(f) for f in (split_digits, _net, _outliers, _train))
+    versions = f"{seed}|{torch.__version__}|{np.__version__}|{sklearn.__version__}"
+    key = hashlib.sha256((recipe + versions).encode()).hexdigest()[:16]
+    home = os.environ.get("FEDGAN_HOME")
+    base = (
+        Path(home)
+        if home
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fedgan"
+    )
+    return base / "cache" / f"digits-evaluator-{key}.pt"
+
+
+def _cached_net(seed: int) -> nn.Sequential:
+    """The trained network from the cache, or trained now and cached (about 3 s saved a run)."""
+    path = cache_path(seed)
+    net = _net()
+    try:
+        net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return net
+    except FileNotFoundError:
+        pass
+    except Exception as err:  # a torn or foreign file: train again and replace it
+        log.warning("digits evaluator cache %s unreadable (%s): training it again", path, err)
+    net = _train(seed)
+    try:
+        atomic_write(path, lambda f: torch.save(net.state_dict(), f))
+    except OSError as err:  # a read-only home costs the 3 s each run, nothing else
+        log.warning("digits evaluator not cached at %s: %s", path, err)
+    return net
+
+
+@functools.lru_cache(maxsize=2)
+def digits_classifier(seed: int = 0) -> DigitsClassifier:
+    """The evaluator network trained on 70% of the real digits (once per machine, then cached).
+
+    Trained on one thread, so every process gets the same weights whatever its thread count;
+    the weights are kept on disk (:func:`cache_path`) and read back, bit for bit, by later runs.
+    """
+    net = _cached_net(seed)
+    net.eval()
+    _, _, x_te, y_te = split_digits(seed)
     clf = DigitsClassifier(net=net, test_accuracy=0.0, real_hq=0.0)
     acc = float((clf.predict(x_te) == y_te).mean())
     return DigitsClassifier(

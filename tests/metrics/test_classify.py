@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import torch
 
 from fedgan.metrics import HQ_THRESHOLD, digits_classifier, frechet_distance, split_digits
+from fedgan.metrics._classify import _train, cache_path
 
 
 def test_evaluator_is_accurate_and_confident_on_held_out_digits() -> None:
@@ -46,19 +50,42 @@ def test_noise_of_unseen_kinds_is_not_a_clear_digit() -> None:
         assert clf.probs(x).max(axis=1).mean() < HQ_THRESHOLD, name
 
 
-def test_evaluator_is_the_same_whatever_the_thread_count() -> None:
-    import torch
-
-    digits_classifier.cache_clear()
+def test_evaluator_is_the_same_whatever_the_thread_count(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     before = torch.get_num_threads()
-    a = digits_classifier(0).features(np.zeros((3, 64)))
+    features = []
+    for threads, home in ((before, "a"), (2, "b")):  # a cache each, so both are trained
+        monkeypatch.setenv("FEDGAN_HOME", str(tmp_path / home))
+        digits_classifier.cache_clear()
+        torch.set_num_threads(threads)
+        try:
+            features.append(digits_classifier(0).features(np.zeros((3, 64))))
+        finally:
+            torch.set_num_threads(before)
     digits_classifier.cache_clear()
-    torch.set_num_threads(2)
-    try:
-        b = digits_classifier(0).features(np.zeros((3, 64)))
-    finally:
-        torch.set_num_threads(before)
-    assert np.array_equal(a, b)
+    assert np.array_equal(*features)
+
+
+def test_the_cached_evaluator_is_the_trained_one_and_a_torn_cache_is_replaced(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("FEDGAN_HOME", str(tmp_path))
+    trained = _train(0).state_dict()
+    path = cache_path(0)
+    assert path.parent == tmp_path / "cache" and cache_path(1) != path
+    digits_classifier.cache_clear()
+    first = digits_classifier(0)  # trains and writes the cache
+    assert path.is_file()
+    path.write_bytes(path.read_bytes()[:100])  # torn, as a killed write of an older tool
+    for _ in range(2):  # trained again over the torn file, then read back from the new one
+        digits_classifier.cache_clear()
+        clf = digits_classifier(0)
+        for k, v in trained.items():
+            assert torch.equal(clf.net.state_dict()[k], v), k
+        assert clf.test_accuracy == first.test_accuracy and clf.real_hq == first.real_hq
+    assert sum("unreadable" in r.getMessage() for r in caplog.records) == 1
+    digits_classifier.cache_clear()
 
 
 def test_frechet_distance_in_one_dimension_is_the_closed_form() -> None:
