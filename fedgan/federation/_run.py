@@ -225,7 +225,9 @@ class FederatedRun:
         if self.aggregator.trained:
             return
         log_rows = clients.to_dict("records") if "reason" in clients else []
-        reasons = sorted({f"{r['status']}: {r['reason']}" for r in log_rows if r.get("reason")})
+        reasons = sorted(
+            {f"{r['status']}: {r['reason']}" for r in log_rows if isinstance(r["reason"], str)}
+        )
         raise RuntimeError(
             f"no client update was merged in any of the {self.config.num_server_rounds} rounds, "
             f"so the generator is untrained; replies: {'; '.join(reasons[:5]) or 'none arrived'}"

@@ -146,7 +146,12 @@ def cache_path(seed: int) -> Path:
     """
     import sklearn
 
-    recipe = "".join(inspect.getsource(f) for f in (split_digits, _net, _outliers, _train))
+    try:
+        recipe = "".join(inspect.getsource(f) for f in (split_digits, _net, _outliers, _train))
+    except OSError:  # installed without sources: the package's version stands for the recipe
+        from importlib.metadata import version
+
+        recipe = f"fedgan {version('fedgan')}"
     versions = f"{seed}|{torch.__version__}|{np.__version__}|{sklearn.__version__}"
     key = hashlib.sha256((recipe + versions).encode()).hexdigest()[:16]
     home = os.environ.get("FEDGAN_HOME")
