@@ -143,7 +143,7 @@ class FederatedRun:
             self.evaluate(0, force=True)
             return 1
         self.resumed_from = int(state["round"])
-        logged = read_round_log(self.config, self.resumed_from, tables=("evaluation",))
+        logged = read_round_log(self.config, self.resumed_from)
         self.aggregator.restore(state["aggregator"])
         evaluator = state["evaluator"]
         if isinstance(evaluator, str):  # checkpoints written before it became a tensor
