@@ -2,7 +2,7 @@
 
 The generator's hidden layers use ReLU: on the 8-mode ring a ReLU generator reached
 90% high-quality samples in about 4,000 steps where a LeakyReLU one was at 45%
-(docs/results.md). Critics use LeakyReLU(0.2) and no BatchNorm (the gradient penalty
+(docs/results-designs.md). Critics use LeakyReLU(0.2) and no BatchNorm (the gradient penalty
 and differential privacy are per sample).
 
 Conditioning: ``num_labels > 0`` adds a label embedding to the generator's input and a

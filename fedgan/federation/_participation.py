@@ -2,7 +2,7 @@
 
 With a fraction of the clients sampled each round, a client's sources and its critic learn
 only in the rounds it trains in; a run that is short of them reads NOT LEARNED for a reason
-the metrics alone do not show (docs/results.md, "Many small clients").
+the metrics alone do not show (docs/results-many-clients.md).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["FEW_ROUNDS_A_CLIENT", "clients_per_round", "participation", "too_few_rounds"]
 
 # The fewest rounds per client at which a sampled federation of 100 ring clients learned
-# (300: every mode held; 450 met every target; docs/results.md, "Many small clients").
+# (300: every mode held; 450 met every target; docs/results-many-clients.md).
 FEW_ROUNDS_A_CLIENT = 300
 
 
@@ -48,7 +48,7 @@ def too_few_rounds(config: RunConfig, num_partitions: int) -> str | None:
         f"fraction-train={config.fraction_train:g} of {num_partitions} clients: each client "
         f"trains in about {each:.0f} of the {config.num_server_rounds} rounds, and its sources "
         f"and critic learn only then; sampled ring federations needed {FEW_ROUNDS_A_CLIENT}-450 "
-        f"rounds a client (docs/results.md, 'Many small clients'): num-server-rounds >= "
+        f"rounds a client (docs/results-many-clients.md): num-server-rounds >= "
         f"{needed} gives {FEW_ROUNDS_A_CLIENT}"
     )
 
