@@ -13,4 +13,7 @@ source scripts/env.sh
 site=$(mktemp -d)
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$site"
 rm -rf "$site"
-.venv/bin/python -m pytest "$@"
+# Two pytest workers (pytest-xdist), one torch thread each: the end-to-end tests spend much
+# of their time waiting on Flower (heartbeats, process start-up), so another test runs
+# beside them; two torch processes at the default thread count would fight over the cores.
+OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" .venv/bin/python -m pytest -n "${FEDGAN_TEST_WORKERS:-2}" "$@"
