@@ -52,6 +52,21 @@ def _final(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["round"] == table["round"].max()].set_index("group")
 
 
+def _pull(table: pd.DataFrame, group: Any, last: float) -> str:
+    """A group's share of the shared generator's gradient, with its mean over the run.
+
+    With sampled clients one step's share depends on which clients that round drew (a
+    group none of them holds pulls 0), so the mean over every evaluated round is given too.
+    """
+    pulls = table.loc[table["group"] == group, "generator_pull"].dropna()
+    text = f"pull {last:.2f} of the shared generator's gradient"
+    if len(pulls) > 1:
+        text += (
+            f" at its last step ({pulls.mean():.2f} on average over {len(pulls)} evaluated rounds)"
+        )
+    return text + ","
+
+
 def _measure(last: pd.DataFrame) -> tuple[str, float, float, float]:
     """Name, value, chance and real anchors of the learning measure."""
     first = last.iloc[0]
@@ -204,7 +219,8 @@ def verdict(
                 part.append(f"{label} {r[key]:{fmt}} (real {r.get(f'{key}_floor', np.nan):{fmt}}),")
                 facts[f"group/{g}/{key}"] = float(r[key])
         if pd.notna(r.get("generator_pull")):  # the server-trained generator's last step
-            part.append(f"pull {r['generator_pull']:.2f} of the shared generator's gradient,")
+            part.append(_pull(table, g, float(r["generator_pull"])))
+            facts[f"group/{g}/pull"] = float(r["generator_pull"])
         if pd.notna(r.get("quality")):
             part.append(f"quality {r['quality']:.3f},")
         if isinstance(r.get("notes"), str) and r["notes"]:

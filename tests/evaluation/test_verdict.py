@@ -65,3 +65,22 @@ def test_each_groups_pull_on_the_shared_generator_is_printed_when_measured() -> 
     text = verdict(table, title="t").text()
     assert "majority: 6/6 modes held, mass 1.00× its real share 0.950, pull 0.70" in text
     assert "pull 0.30 of the shared generator's gradient" in text
+
+
+def test_a_sampled_federations_pull_is_also_given_as_its_mean_over_the_run() -> None:
+    # Round 0: the minority pulls 0.4; round 10: no minority client drawn, so it pulls 0.
+    table = _table(0.95, 1.02)
+    table["generator_pull"] = [
+        (0.6, 0.4)[g] if r == 0 else (1.0, 0.0)[g] for r, g in zip(table["round"], table["group"])
+    ]
+    v = verdict(table, title="t")
+    assert (
+        "pull 0.00 of the shared generator's gradient at its last step "
+        "(0.20 on average over 2 evaluated rounds)" in v.text()
+    )
+    assert (
+        "pull 1.00 of the shared generator's gradient at its last step (0.80 on average" in v.text()
+    )
+    assert v.facts["group/1/pull"] == 0.0
+    table.loc[table["round"] == 0, "generator_pull"] = float("nan")  # not measured at round 0
+    assert "(0.20 on average" not in verdict(table, title="t").text()
