@@ -12,6 +12,9 @@ A finished run's generator draws new rows with :func:`load`::
 
     run = fedgan.load("outputs/latest")
     rows = run.sample(1000, group=1, seed=0)
+
+and :func:`source_quality` judges each (client, group) source of a client-conditional
+generator (``fedgan-sources RUN`` prints it by group).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -25,6 +28,7 @@ from fedgan.penalties import (
 )
 
 if TYPE_CHECKING:
+    from fedgan._sources import source_quality
     from fedgan._trained import TrainedGenerator, load
 
 __all__ = [
@@ -38,6 +42,7 @@ __all__ = [
     "group_gradient_penalty",
     "load",
     "r1_penalty",
+    "source_quality",
 ]
 __version__ = "0.1.0"
 
@@ -48,4 +53,8 @@ def __getattr__(name: str) -> Any:
         from fedgan import _trained
 
         return getattr(_trained, name)
+    if name == "source_quality":
+        from fedgan import _sources
+
+        return _sources.source_quality
     raise AttributeError(f"module 'fedgan' has no attribute {name!r}")

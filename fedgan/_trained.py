@@ -59,9 +59,9 @@ class TrainedGenerator:
         return tuple(self.scenario.group_names)
 
     def sample(
-        self, n: int, *, group: int | None = None, seed: int = 0
+        self, n: int, *, group: int | None = None, source: int | None = None, seed: int = 0
     ) -> np.ndarray | pd.DataFrame:
-        """Draw ``n`` new rows, of one group or of the learnt mixture.
+        """Draw ``n`` new rows: of the learnt mixture, of one group, or of one source.
 
         Parameters
         ----------
@@ -70,6 +70,9 @@ class TrainedGenerator:
         group : int, optional
             A group id (see :attr:`group_names`); ``None`` draws the mixture the run was
             evaluated on.
+        source : int, optional
+            One generator source (a row of :attr:`sources`: one client's group), for
+            designs with sources; not together with ``group``.
         seed : int
             Same seed, same rows.
 
@@ -81,28 +84,58 @@ class TrainedGenerator:
         Raises
         ------
         ValueError
-            If ``n`` < 1, ``group`` is not a group of the scenario, or the generator cannot
-            be asked for one group (unconditional, no sources: draw the mixture instead).
+            If ``n`` < 1, ``group`` is not a group of the scenario, ``source`` is not a source
+            of the generator, both are given, or the generator cannot be asked for one group
+            (unconditional, no sources: draw the mixture instead).
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
+        flat = self._draw(n, group=group, source=source, seed=seed)
+        if self.scenario.kind == "tabular":
+            return samples_frame(self.scenario, flat)
+        return flat.reshape(n, *self.generator.data_shape)
+
+    def _draw(self, n: int, *, group: int | None, source: int | None, seed: int) -> np.ndarray:
+        """``[n, d]`` rows in data space as the generator gives them (tables not decoded)."""
         g = self.scenario.num_groups
         if group is not None and (isinstance(group, bool) or group not in range(g)):
             raise ValueError(
                 f"group must be one of 0..{g - 1} ({', '.join(self.group_names)}), got {group!r}"
             )
+        if source is not None:
+            if group is not None:
+                raise ValueError("give group or source, not both: a source has one group")
+            group = self._group_of(source)
         rng = torch.Generator().manual_seed(int(seed))
-        labels, sources = self._labels(n, group, rng), self._sources(n, group, rng)
+        labels = self._labels(n, group, rng)
+        sources = (
+            torch.full((n,), int(source), dtype=torch.long)
+            if source is not None
+            else self._sources(n, group, rng)
+        )
         if group is not None and labels is None and sources is None:
             raise ValueError(
                 "this generator is neither conditional on groups nor split into sources, so "
                 "it cannot be asked for one group; call sample(n) for the mixture"
             )
         x = self.generator.sample(n, labels=labels, sources=sources, rng=rng)
-        flat = x.reshape(n, -1).numpy().astype(np.float64)
-        if self.scenario.kind == "tabular":
-            return samples_frame(self.scenario, flat)
-        return x.numpy().astype(np.float64)
+        return x.reshape(n, -1).numpy().astype(np.float64)
+
+    def _group_of(self, source: int) -> int:
+        table = self.sources
+        if table is None or not self.generator.num_sources:
+            raise ValueError("this generator has no sources; draw by group or the mixture")
+        ids = table["source"].to_numpy()
+        if (
+            isinstance(source, bool)
+            or not isinstance(source, int | np.integer)
+            or source not in ids
+        ):
+            raise ValueError(
+                f"source must be one of the {len(ids)} sources in sources.csv "
+                f"(0..{int(ids.max())}), got {source!r}"
+            )
+        return int(table.loc[table["source"] == source, "group"].iloc[0])
 
     def _labels(self, n: int, group: int | None, rng: torch.Generator) -> torch.Tensor | None:
         sc = self.scenario

@@ -9,6 +9,7 @@ row per round × group. :func:`verdict` says in plain words whether the run lear
 
 from fedgan.evaluation._board import MetricBoard, board_scalars, tensorboard_available
 from fedgan.evaluation._evaluator import GROUP_COLUMNS, Evaluator
+from fedgan.evaluation._per_sample import PER_SAMPLE_COLUMNS, sample_quality
 from fedgan.evaluation._scorers import (
     Score,
     chance_hq,
@@ -21,6 +22,7 @@ from fedgan.evaluation._verdict import Verdict, verdict
 
 __all__ = [
     "GROUP_COLUMNS",
+    "PER_SAMPLE_COLUMNS",
     "Evaluator",
     "MetricBoard",
     "Score",
@@ -29,6 +31,7 @@ __all__ = [
     "chance_hq",
     "coverage_anchors",
     "reference_rows",
+    "sample_quality",
     "scenario_tstr",
     "score_samples",
     "tensorboard_available",

@@ -1,0 +1,171 @@
+"""How well each generator source learnt: :func:`source_quality`, one row per (client, group).
+
+A client-conditional generator draws each (client, group) source through its own embedding
+row. The run's verdict judges the mixture of all of them; with many small clients a user
+also needs to know whether the sources are alike or a few are good and most poor, whether
+quality follows a client's row count, and whether a source draws its own client's modes (the
+conditioning worked) or the whole group's. This module samples every source of a finished
+run and judges each row as the run's scorer does (:func:`fedgan.evaluation.sample_quality`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fedgan._trained import TrainedGenerator, load
+from fedgan.evaluation import sample_quality
+from fedgan.federation._setup import load_split
+
+__all__ = ["SOURCE_COLUMNS", "source_quality"]
+
+SOURCE_COLUMNS = (
+    "source",
+    "partition_id",
+    "group",
+    "group_name",
+    "probability",
+    "client_rows",
+    "own_modes",
+    "samples",
+    "hq_fraction",
+    "modes_reached",
+    "effective_modes",
+    "own_mode_share",
+    "mean_nearest_sd",
+    "mean_top_probability",
+)
+
+
+def _client_rows(run: TrainedGenerator, folder: Path | None) -> tuple[list[np.ndarray] | None, str]:
+    """Each client's rows as the run's clients held them, or ``None`` and why not."""
+    config = run.config
+    if run.sources is None:
+        return None, "the generator has no sources"
+    clients = int(run.sources["partition_id"].max()) + 1
+    try:
+        scenario, parts = load_split(config.scenario_spec(clients), config.scenario)
+    except ValueError as err:
+        return None, f"the split cannot be rebuilt: {err}"
+    reported = _reported_counts(folder, run.scenario.num_groups) if folder else None
+    if reported is None:
+        return None, "no clients.csv to check a rebuilt split against"
+    groups = [np.bincount(scenario.group[p], minlength=scenario.num_groups) for p in parts]
+    for pid, counts in reported.items():
+        if pid >= len(groups) or not np.array_equal(groups[pid], counts):
+            # e.g. a deployment: each client read its own file, not the built-in split
+            return None, f"client {pid}'s reported group counts differ from the rebuilt split"
+    return list(parts), ""
+
+
+def _reported_counts(folder: Path, num_groups: int) -> dict[int, np.ndarray] | None:
+    path = folder / "clients.csv"
+    if not path.is_file():
+        return None
+    cols = ["partition_id", "status"] + [f"group/{g}/count" for g in range(num_groups)]
+    table = pd.read_csv(path, usecols=lambda c: c in cols)
+    if not set(cols) <= set(table.columns):
+        return None
+    table = table[table["status"] == "ok"].drop_duplicates("partition_id", keep="last")
+    counts = table[cols[2:]].to_numpy(dtype=np.float64)
+    return {
+        int(pid): counts[i].round().astype(np.int64)
+        for i, pid in enumerate(table["partition_id"].to_numpy())
+    }
+
+
+def _summary(quality: pd.DataFrame, own: np.ndarray | None) -> dict[str, float]:
+    hq = quality[quality["hq"]]
+    counts = hq["mode"].value_counts()
+    row: dict[str, float] = {
+        "samples": float(len(quality)),
+        "hq_fraction": float(quality["hq"].mean()),
+        "modes_reached": np.nan,
+        "effective_modes": np.nan,
+        "own_mode_share": np.nan,
+        "mean_nearest_sd": float(quality["nearest_sd"].mean()),
+        "mean_top_probability": float(quality["top_probability"].mean()),
+    }
+    if (quality["mode"] >= 0).all():
+        p = counts.to_numpy(dtype=np.float64) / max(len(hq), 1)
+        row["modes_reached"] = float(len(counts))
+        row["effective_modes"] = float(np.exp(-(p * np.log(p)).sum())) if len(hq) else 0.0
+        if own is not None and len(own) and len(hq):
+            row["own_mode_share"] = float(hq["mode"].isin(own).mean())
+    return row
+
+
+def source_quality(
+    run: TrainedGenerator | str | Path, *, samples_per_source: int = 200, seed: int = 0
+) -> tuple[pd.DataFrame, str]:
+    """Sample every source of a finished run and judge each source's rows.
+
+    Parameters
+    ----------
+    run : TrainedGenerator, str or Path
+        A run folder (as :func:`fedgan.load` takes) or a loaded run. A folder also lets the
+        clients' rows be rebuilt and checked against its ``clients.csv``.
+    samples_per_source : int
+        Rows drawn from each source (≥ 10).
+    seed : int
+        Same seed, same table.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per source, columns :data:`SOURCE_COLUMNS`: the source's client and group,
+        its sampling probability (0: never drawn in training, its row is untrained),
+        ``client_rows`` (the client's rows of that group) and ``own_modes`` (how many modes
+        they cover), the share of high-quality rows, ``modes_reached`` and
+        ``effective_modes`` (exp of the entropy of its high-quality rows' modes),
+        ``own_mode_share`` (of its high-quality rows, the share on modes its own client
+        holds in that group), ``mean_nearest_sd`` (mixtures) and ``mean_top_probability``
+        (images). Tables' records have no modes: those columns are NaN.
+    note : str
+        Why ``client_rows`` and ``own_modes`` are NaN, or ``""`` when they are known.
+
+    Raises
+    ------
+    ValueError
+        If ``samples_per_source`` < 10 or the run's generator has no sources.
+    """
+    if isinstance(samples_per_source, bool) or not isinstance(samples_per_source, int):
+        raise ValueError(f"samples_per_source must be an integer >= 10, got {samples_per_source!r}")
+    if samples_per_source < 10:
+        raise ValueError(f"samples_per_source must be an integer >= 10, got {samples_per_source}")
+    folder = None if isinstance(run, TrainedGenerator) else Path(run).expanduser()
+    trained = run if isinstance(run, TrainedGenerator) else load(run)
+    if trained.sources is None:
+        raise ValueError(
+            "this run's generator has no sources (one shared generator without per-client "
+            "conditioning): judge it by its verdict; per-source quality needs a design with "
+            "sources, e.g. federation = 'shared-generator'"
+        )
+    parts, note = _client_rows(trained, folder)
+    sc = trained.scenario
+    rows = []
+    for i, src in enumerate(trained.sources.itertuples(index=False)):
+        flat = trained._draw(
+            samples_per_source, group=None, source=int(src.source), seed=seed * 1_000_003 + i
+        )
+        own, count = None, np.nan
+        if parts is not None:
+            mine = parts[int(src.partition_id)]
+            mine = mine[sc.group[mine] == int(src.group)]
+            own, count = np.unique(sc.mode[mine]), float(len(mine))
+        summary = _summary(sample_quality(sc, flat, seed=int(trained.config.seed)), own)
+        rows.append(
+            {
+                "source": int(src.source),
+                "partition_id": int(src.partition_id),
+                "group": int(src.group),
+                "group_name": sc.group_name(int(src.group)),
+                "probability": float(src.probability),
+                "client_rows": count,
+                "own_modes": np.nan if own is None else float(len(own)),
+            }
+            | summary
+        )
+    return pd.DataFrame(rows, columns=list(SOURCE_COLUMNS)), note
