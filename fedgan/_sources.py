@@ -34,6 +34,9 @@ SOURCE_COLUMNS = (
     "modes_reached",
     "effective_modes",
     "own_mode_share",
+    "tv_to_client",
+    "tv_to_group",
+    "tv_floor",
     "mean_nearest_sd",
     "mean_top_probability",
 )
@@ -76,24 +79,47 @@ def _reported_counts(folder: Path, num_groups: int) -> dict[int, np.ndarray] | N
     }
 
 
-def _summary(quality: pd.DataFrame, own: np.ndarray | None) -> dict[str, float]:
+_FLOOR_DRAWS = 100  # multinomial draws that estimate the sampling floor of tv_to_client
+
+
+def _tv(p: np.ndarray, q: np.ndarray) -> float:
+    """Total variation between two histograms (each normalised); NaN if either is empty."""
+    if p.sum() <= 0 or q.sum() <= 0:
+        return float("nan")
+    return float(0.5 * np.abs(p / p.sum() - q / q.sum()).sum())
+
+
+def _summary(
+    quality: pd.DataFrame, mine: np.ndarray | None, group: np.ndarray | None, modes: int
+) -> dict[str, float]:
+    """One source's figures; ``mine``/``group``: its client's and its group's mode counts."""
     hq = quality[quality["hq"]]
-    counts = hq["mode"].value_counts()
     row: dict[str, float] = {
         "samples": float(len(quality)),
         "hq_fraction": float(quality["hq"].mean()),
         "modes_reached": np.nan,
         "effective_modes": np.nan,
         "own_mode_share": np.nan,
+        "tv_to_client": np.nan,
+        "tv_to_group": np.nan,
+        "tv_floor": np.nan,
         "mean_nearest_sd": float(quality["nearest_sd"].mean()),
         "mean_top_probability": float(quality["top_probability"].mean()),
     }
-    if (quality["mode"] >= 0).all():
-        p = counts.to_numpy(dtype=np.float64) / max(len(hq), 1)
-        row["modes_reached"] = float(len(counts))
-        row["effective_modes"] = float(np.exp(-(p * np.log(p)).sum())) if len(hq) else 0.0
-        if own is not None and len(own) and len(hq):
-            row["own_mode_share"] = float(hq["mode"].isin(own).mean())
+    if (quality["mode"] < 0).any():  # table records: no modes
+        return row
+    drawn = np.bincount(hq["mode"].to_numpy(dtype=np.int64), minlength=modes).astype(float)
+    p = drawn[drawn > 0] / max(len(hq), 1)
+    row["modes_reached"] = float((drawn > 0).sum())
+    row["effective_modes"] = float(np.exp(-(p * np.log(p)).sum())) if len(hq) else 0.0
+    if mine is not None and mine.sum() > 0 and len(hq):
+        row["own_mode_share"] = float(drawn[mine > 0].sum() / len(hq))
+        row["tv_to_client"] = _tv(drawn, mine)
+        # what a source drawing exactly its client's histogram scores with this many rows
+        draws = np.random.default_rng(0).multinomial(len(hq), mine / mine.sum(), size=_FLOOR_DRAWS)
+        row["tv_floor"] = float(np.mean([_tv(d.astype(float), mine) for d in draws]))
+    if group is not None:
+        row["tv_to_group"] = _tv(drawn, group)
     return row
 
 
@@ -121,8 +147,12 @@ def source_quality(
         they cover), the share of high-quality rows, ``modes_reached`` and
         ``effective_modes`` (exp of the entropy of its high-quality rows' modes),
         ``own_mode_share`` (of its high-quality rows, the share on modes its own client
-        holds in that group), ``mean_nearest_sd`` (mixtures) and ``mean_top_probability``
-        (images). Tables' records have no modes: those columns are NaN.
+        holds in that group), ``tv_to_client`` and ``tv_to_group`` (total variation between
+        its high-quality rows' mode histogram and its client's rows of the group, or the
+        whole group's rows over all clients: a source that follows its own client is nearer
+        the first), ``tv_floor`` (the mean ``tv_to_client`` of a source that draws exactly its
+        client's histogram, from as many high-quality rows: sampling noise alone), ``mean_nearest_sd`` (mixtures) and ``mean_top_probability`` (images).
+        Tables' records have no modes: those columns are NaN.
     note : str
         Why ``client_rows`` and ``own_modes`` are NaN, or ``""`` when they are known.
 
@@ -145,27 +175,33 @@ def source_quality(
         )
     parts, note = _client_rows(trained, folder)
     sc = trained.scenario
+    modes = sc.num_modes
+    pooled = None if parts is None else np.concatenate(parts)
     rows = []
     for i, src in enumerate(trained.sources.itertuples(index=False)):
+        g = int(src.group)
         flat = trained._draw(
             samples_per_source, group=None, source=int(src.source), seed=seed * 1_000_003 + i
         )
-        own, count = None, np.nan
-        if parts is not None:
-            mine = parts[int(src.partition_id)]
-            mine = mine[sc.group[mine] == int(src.group)]
-            own, count = np.unique(sc.mode[mine]), float(len(mine))
-        summary = _summary(sample_quality(sc, flat, seed=int(trained.config.seed)), own)
+        mine = group_modes = None
+        if parts is not None and pooled is not None:
+            own_rows = parts[int(src.partition_id)]
+            own_rows = own_rows[sc.group[own_rows] == g]
+            mine = np.bincount(sc.mode[own_rows], minlength=modes).astype(float)
+            group_modes = np.bincount(
+                sc.mode[pooled[sc.group[pooled] == g]], minlength=modes
+            ).astype(float)
+        quality = sample_quality(sc, flat, seed=int(trained.config.seed))
         rows.append(
             {
                 "source": int(src.source),
                 "partition_id": int(src.partition_id),
-                "group": int(src.group),
-                "group_name": sc.group_name(int(src.group)),
+                "group": g,
+                "group_name": sc.group_name(g),
                 "probability": float(src.probability),
-                "client_rows": count,
-                "own_modes": np.nan if own is None else float(len(own)),
+                "client_rows": np.nan if mine is None else float(mine.sum()),
+                "own_modes": np.nan if mine is None else float((mine > 0).sum()),
             }
-            | summary
+            | _summary(quality, mine, group_modes, modes)
         )
     return pd.DataFrame(rows, columns=list(SOURCE_COLUMNS)), note

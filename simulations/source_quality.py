@@ -32,11 +32,17 @@ def _spearman(a: pd.Series, b: pd.Series) -> float:
     return float(np.corrcoef(a[ok].rank(), b[ok].rank())[0, 1])
 
 
+def _median(values: pd.Series) -> float:
+    finite = values.dropna()  # all NaN (e.g. table records have no modes): NaN, quietly
+    return float(finite.median()) if len(finite) else float("nan")
+
+
 def group_summary(table: pd.DataFrame) -> pd.DataFrame:
     """One row per group over its sources drawn in training (probability > 0).
 
     Columns: ``sources``, ``untrained`` (sources never drawn), the quartiles of
-    ``hq_fraction``, the median ``effective_modes`` and ``own_mode_share``, and the rank
+    ``hq_fraction``, the medians of ``effective_modes``, ``own_mode_share``,
+    ``tv_to_client``, ``tv_to_group`` and ``tv_floor``, and the rank
     correlation of ``hq_fraction`` with ``client_rows`` (NaN under 3 sources or no spread).
     """
     rows = []
@@ -52,8 +58,11 @@ def group_summary(table: pd.DataFrame) -> pd.DataFrame:
                 "hq_q25": q[0],
                 "hq_median": q[1],
                 "hq_q75": q[2],
-                "effective_modes": drawn["effective_modes"].median(),
-                "own_mode_share": drawn["own_mode_share"].median(),
+                "effective_modes": _median(drawn["effective_modes"]),
+                "own_mode_share": _median(drawn["own_mode_share"]),
+                "tv_to_client": _median(drawn["tv_to_client"]),
+                "tv_to_group": _median(drawn["tv_to_group"]),
+                "tv_floor": _median(drawn["tv_floor"]),
                 "hq_vs_rows": _spearman(drawn["hq_fraction"], drawn["client_rows"]),
             }
         )
@@ -70,6 +79,11 @@ def _print(summary: pd.DataFrame, note: str) -> None:
             line += f"; {r.effective_modes:.2f} effective modes a source"
         if np.isfinite(r.own_mode_share):
             line += f"; {r.own_mode_share:.1%} of a source's HQ rows on its client's own modes"
+        if np.isfinite(r.tv_to_client):
+            line += (
+                f"; its modes {r.tv_to_client:.2f} (total variation) from its client's, "
+                f"{r.tv_to_group:.2f} from its group's (sampling alone: {r.tv_floor:.2f})"
+            )
         if np.isfinite(r.hq_vs_rows):
             line += f"; rank correlation of HQ with the client's rows {r.hq_vs_rows:+.2f}"
         print(line)

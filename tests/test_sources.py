@@ -71,10 +71,11 @@ def test_a_source_drawing_its_clients_own_modes_evenly_scores_exactly_that(
     clean, _ = fedgan.source_quality(run, samples_per_source=40)  # no folder: nothing rebuilt
     assert clean["client_rows"].isna().all()
     _, parts = load_split(run.config.scenario_spec(3), run.config.scenario)
-    own = {}
+    own, hist = {}, {}
     for s in run.sources.itertuples():
         rows = parts[s.partition_id]
         own[s.source] = np.unique(sc.mode[rows][sc.group[rows] == s.group])
+        hist[s.source] = np.bincount(sc.mode[rows][sc.group[rows] == s.group], minlength=8)
 
     def centres(n: int, *, sources: torch.Tensor, **_: object) -> torch.Tensor:
         modes = own[int(sources[0])]
@@ -93,6 +94,14 @@ def test_a_source_drawing_its_clients_own_modes_evenly_scores_exactly_that(
         k = int(r.own_modes)
         p = np.bincount(np.arange(40) % k) / 40
         assert r.effective_modes == pytest.approx(np.exp(-(p * np.log(p)).sum()))
+        drawn = np.zeros(8)
+        drawn[own[r.source]] = p
+        client = hist[r.source] / hist[r.source].sum()
+        assert r.tv_to_client == pytest.approx(0.5 * np.abs(drawn - client).sum())
+        assert 0 < r.tv_floor < 0.5
+        pooled = np.concatenate(parts)
+        whole = np.bincount(sc.mode[pooled][sc.group[pooled] == r.group], minlength=8)
+        assert r.tv_to_group == pytest.approx(0.5 * np.abs(drawn - whole / whole.sum()).sum())
 
 
 def test_a_split_the_clients_did_not_report_leaves_their_rows_unknown(

@@ -129,6 +129,8 @@ def test_wheel_installs_and_works_outside_the_checkout(tmp_path: Path) -> None:
         work / "s.csv",
     )
     assert len((work / "s.csv").read_text().splitlines()) == 11
+    run(env_dir / "bin" / "fedgan-sources", work / "run", "--samples", "10")
+    assert len((work / "run" / "source-quality.csv").read_text().splitlines()) == 7  # 6 sources
     # The shipped sweep files are found by the installed package.
     found = run(
         py,

@@ -16,7 +16,7 @@ from simulations.source_quality import group_summary, main
 def _table() -> pd.DataFrame:
     rows = [
         # group 0: four drawn sources whose HQ rises with their rows, one never drawn
-        (0, "majority", p, rows, hq, 2.0, 1.0)
+        (0, "majority", p, rows, hq, 2.0, 1.0, hq / 2, 0.5, 0.05)
         for p, rows, hq in [
             (0.2, 10, 0.1),
             (0.2, 20, 0.2),
@@ -24,7 +24,7 @@ def _table() -> pd.DataFrame:
             (0.2, 40, 0.4),
             (0.0, 0, 0.9),
         ]
-    ] + [(1, "minority", 0.2, 5, 0.8, 1.0, 0.5)]
+    ] + [(1, "minority", 0.2, 5, 0.8, 1.0, 0.5, 0.3, 0.3, 0.1)]
     return pd.DataFrame(
         rows,
         columns=[
@@ -35,6 +35,9 @@ def _table() -> pd.DataFrame:
             "hq_fraction",
             "effective_modes",
             "own_mode_share",
+            "tv_to_client",
+            "tv_to_group",
+            "tv_floor",
         ],
     )
 
@@ -47,6 +50,7 @@ def test_group_summary_counts_only_the_drawn_sources() -> None:
     assert s.loc[0, "hq_vs_rows"] == pytest.approx(1.0)
     assert np.isnan(s.loc[1, "hq_vs_rows"])  # one source: no correlation
     assert s.loc[1, "own_mode_share"] == pytest.approx(0.5)
+    assert s.loc[0, "tv_to_client"] == pytest.approx(0.125)  # median of 0.05 … 0.2
 
 
 def test_the_command_writes_one_row_per_source_and_refuses_bad_options(
