@@ -14,6 +14,7 @@ from fedgan.evaluation import scenario_tstr
 from simulations.report._figures import figures
 from simulations.report._load import load_run
 from simulations.report._stats import coverage_ci, mixture_ci
+from simulations.source_quality import group_summary
 
 __all__ = ["DEFINITIONS", "build_report"]
 
@@ -202,6 +203,13 @@ def build_report(runs: list[Path], out: Path) -> Path:
                 "### Aggregation weight per client (rounds where they change)",
                 "",
                 collapse_weights(run["weights"]).to_markdown(floatfmt=".3f"),
+                "",
+            ]
+        if run["source_quality"] is not None:
+            lines += [
+                "### Each source judged alone (`fedgan-sources`; sources drawn in training)",
+                "",
+                group_summary(run["source_quality"]).to_markdown(index=False, floatfmt=".3f"),
                 "",
             ]
         every = max(1, int(np.ceil(m["round"].nunique() / 20)))

@@ -149,6 +149,23 @@ def _mass(plt: Any, metrics: pd.DataFrame, title: str) -> Any:
     return fig
 
 
+def _sources(plt: Any, table: pd.DataFrame, title: str) -> Any:
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    drawn = table[table["probability"] > 0]
+    by_rows = drawn["client_rows"].notna().all()
+    for _, part in drawn.groupby("group"):
+        name = str(part["group_name"].iloc[0])
+        if by_rows:
+            ax.scatter(part["client_rows"], part["hq_fraction"], s=12, alpha=0.7, label=name)
+        else:
+            ax.hist(part["hq_fraction"], bins=20, range=(0, 1), alpha=0.6, label=name)
+    xlabel = "the client's rows of the group" if by_rows else "HQ share of a source"
+    ylabel = "HQ share of the source" if by_rows else "sources"
+    ax.set(title=f"{title}: each (client, group) source", xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=7)
+    return fig
+
+
 def _weights(plt: Any, weights: pd.DataFrame, title: str) -> Any:
     fig, ax = plt.subplots(figsize=(6, 3.4))
     for pid, part in weights.groupby("partition_id"):
@@ -188,4 +205,6 @@ def figures(run: dict[str, Any], scenario: Scenario, out: Path, tag: str) -> lis
         and weights.groupby("partition_id")["weight"].nunique().max() > 1
     ):
         names.append(_save(_weights(plt, weights, tag), out / f"{tag}_weights.png"))
+    if run.get("source_quality") is not None:
+        names.append(_save(_sources(plt, run["source_quality"], tag), out / f"{tag}_sources.png"))
     return names

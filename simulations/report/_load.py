@@ -63,6 +63,8 @@ def load_run(run: Path) -> dict[str, Any]:
     for name in ("samples", "weights", "clients"):
         f = run / f"{name}.csv"
         out[name] = _read_table(f) if f.is_file() else None
+    f = run / "source-quality.csv"  # written by fedgan-sources, when the user ran it
+    out["source_quality"] = _read_table(f, ("group", "hq_fraction")) if f.is_file() else None
     verdict = run / "verdict.txt"
     out["verdict"] = (
         verdict.read_text().rstrip()

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from simulations.inprocess import main as inprocess
+from simulations.report import build_report
 from simulations.source_quality import group_summary, main
 
 
@@ -82,3 +83,7 @@ def test_the_command_writes_one_row_per_source_and_refuses_bad_options(
     with pytest.raises(SystemExit):
         main([str(tmp_path / "nowhere")])
     assert "no config.json" in capsys.readouterr().err
+    # the fairness report takes the table up when it is there
+    report = build_report([tmp_path / "run"], tmp_path / "report").read_text()
+    assert "Each source judged alone" in report and "hq_median" in report
+    assert (tmp_path / "report" / "run0_sources.png").stat().st_size > 1000
