@@ -150,9 +150,10 @@ def source_quality(
         holds in that group), ``tv_to_client`` and ``tv_to_group`` (total variation between
         its high-quality rows' mode histogram and its client's rows of the group, or the
         whole group's rows over all clients: a source that follows its own client is nearer
-        the first), ``tv_floor`` (the mean ``tv_to_client`` of a source that draws exactly its
-        client's histogram, from as many high-quality rows: sampling noise alone), ``mean_nearest_sd`` (mixtures) and ``mean_top_probability`` (images).
-        Tables' records have no modes: those columns are NaN.
+        the first), ``tv_floor`` (the mean ``tv_to_client`` of a source that draws exactly
+        its client's histogram, from as many high-quality rows: sampling noise alone),
+        ``mean_nearest_sd`` (mixtures) and ``mean_top_probability`` (images). Tables'
+        records have no modes: those columns are NaN.
     note : str
         Why ``client_rows`` and ``own_modes`` are NaN, or ``""`` when they are known.
 
@@ -176,21 +177,24 @@ def source_quality(
     parts, note = _client_rows(trained, folder)
     sc = trained.scenario
     modes = sc.num_modes
-    pooled = None if parts is None else np.concatenate(parts)
+    by_group = None  # each group's mode counts over every client's rows
+    if parts is not None:
+        pooled = np.concatenate(parts)
+        by_group = [
+            np.bincount(sc.mode[pooled[sc.group[pooled] == g]], minlength=modes).astype(float)
+            for g in range(sc.num_groups)
+        ]
     rows = []
     for i, src in enumerate(trained.sources.itertuples(index=False)):
         g = int(src.group)
         flat = trained._draw(
             samples_per_source, group=None, source=int(src.source), seed=seed * 1_000_003 + i
         )
-        mine = group_modes = None
-        if parts is not None and pooled is not None:
+        mine = None
+        if parts is not None:
             own_rows = parts[int(src.partition_id)]
             own_rows = own_rows[sc.group[own_rows] == g]
             mine = np.bincount(sc.mode[own_rows], minlength=modes).astype(float)
-            group_modes = np.bincount(
-                sc.mode[pooled[sc.group[pooled] == g]], minlength=modes
-            ).astype(float)
         quality = sample_quality(sc, flat, seed=int(trained.config.seed))
         rows.append(
             {
@@ -202,6 +206,6 @@ def source_quality(
                 "client_rows": np.nan if mine is None else float(mine.sum()),
                 "own_modes": np.nan if mine is None else float((mine > 0).sum()),
             }
-            | _summary(quality, mine, group_modes, modes)
+            | _summary(quality, mine, None if by_group is None else by_group[g], modes)
         )
     return pd.DataFrame(rows, columns=list(SOURCE_COLUMNS)), note
