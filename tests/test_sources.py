@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -15,27 +14,12 @@ import fedgan
 import fedgan._sources
 from fedgan._sources import SOURCE_COLUMNS
 from fedgan.federation._setup import load_split
-from simulations.inprocess import main as inprocess
-
-TINY = {
-    "num-server-rounds": 2,
-    "generator-steps": 2,
-    "batch-size": 32,
-    "eval-samples": 300,
-    "hidden": 16,
-}
-
-
-def _run(folder: Path, extra: dict[str, object]) -> Path:
-    config = TINY | extra | {"output-dir": str(folder)}
-    text = " ".join(f"{k}={json.dumps(v)}" for k, v in config.items())
-    inprocess(["--num-cpus", "1", "--num-partitions", "3", "--run-config", text])
-    return folder
+from tests._tiny_run import tiny_run
 
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _run(tmp_path_factory.mktemp("sources") / "run", {})
+    return tiny_run(tmp_path_factory.mktemp("sources") / "run", {})
 
 
 def test_one_row_per_source_with_the_clients_rows_as_they_reported_them(ring_run: Path) -> None:
@@ -128,6 +112,6 @@ def test_bad_requests_are_refused_naming_what_is_allowed(ring_run: Path, tmp_pat
         run.sample(10, group=0, source=1)
     one = run.sample(20, source=1, seed=0)
     assert one.shape == (20, 2)
-    unconditional = _run(tmp_path / "pc", {"federation": "private-critics"})
+    unconditional = tiny_run(tmp_path / "pc", {"federation": "private-critics"})
     with pytest.raises(ValueError, match="no sources"):
         fedgan.source_quality(unconditional)

@@ -15,34 +15,12 @@ import torch
 
 import fedgan
 from fedgan.evaluation import Evaluator
-from simulations.centralised import main as centralised
-from simulations.inprocess import main as inprocess
-
-TINY = {
-    "num-server-rounds": 2,
-    "generator-steps": 2,
-    "batch-size": 32,
-    "eval-samples": 300,
-    "hidden": 16,
-}
-
-
-def _run(
-    folder: Path, extra: dict[str, object], *, partitions: int = 3, pooled: bool = False
-) -> Path:
-    text = " ".join(
-        f"{k}={json.dumps(v)}" for k, v in (TINY | extra | {"output-dir": str(folder)}).items()
-    )
-    if pooled:
-        centralised(["--num-cpus", "1", "--run-config", text])
-    else:
-        inprocess(["--num-cpus", "1", "--num-partitions", str(partitions), "--run-config", text])
-    return folder
+from tests._tiny_run import tiny_run
 
 
 @pytest.fixture(scope="module")
 def ring_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _run(tmp_path_factory.mktemp("ring") / "run", {})
+    return tiny_run(tmp_path_factory.mktemp("ring") / "run", {})
 
 
 def test_loaded_generator_redraws_the_runs_own_samples(ring_run: Path) -> None:
@@ -112,19 +90,19 @@ def test_a_ctgan_benchmark_folder_is_refused_by_name(ring_run: Path, tmp_path: P
 
 
 def test_centralised_run_samples_the_mixture_but_not_one_group(tmp_path: Path) -> None:
-    run = fedgan.load(_run(tmp_path / "c", {}, pooled=True))
+    run = fedgan.load(tiny_run(tmp_path / "c", {}, pooled=True))
     assert run.sources is None and run.sample(10).shape == (10, 2)
     with pytest.raises(ValueError, match="cannot be asked for one group"):
         run.sample(10, group=1)
 
 
 def test_tables_come_back_as_records_and_images_as_arrays(tmp_path: Path) -> None:
-    table = fedgan.load(_run(tmp_path / "t", {"scenario": "arrests-colour"}, partitions=2))
+    table = fedgan.load(tiny_run(tmp_path / "t", {"scenario": "arrests-colour"}, partitions=2))
     rows = table.sample(20, group=1, seed=0)
     written = pd.read_csv(tmp_path / "t" / "samples.csv")
     assert isinstance(rows, pd.DataFrame) and list(rows.columns) == list(written.columns)
     images = fedgan.load(
-        _run(
+        tiny_run(
             tmp_path / "i",
             {"scenario": "digits-minority", "model": "conv", "num-server-rounds": 1},
             partitions=10,
@@ -135,7 +113,7 @@ def test_tables_come_back_as_records_and_images_as_arrays(tmp_path: Path) -> Non
 
 
 def test_a_table_run_keeps_the_output_it_was_trained_with(tmp_path: Path) -> None:
-    folder = _run(tmp_path / "t", {"scenario": "arrests-colour"}, partitions=2)
+    folder = tiny_run(tmp_path / "t", {"scenario": "arrests-colour"}, partitions=2)
     assert fedgan.load(folder).generator.blocks  # today's default: softmax
     # a folder from before the key existed was trained with the linear output
     config = json.loads((folder / "config.json").read_text())
@@ -146,7 +124,7 @@ def test_a_table_run_keeps_the_output_it_was_trained_with(tmp_path: Path) -> Non
 
 def test_a_gumbel_table_run_loads_with_its_noise_and_samples_reproducibly(tmp_path: Path) -> None:
     config = {"scenario": "arrests-colour", "categorical-output": "gumbel"}
-    trained = fedgan.load(_run(tmp_path / "g", config, partitions=2))
+    trained = fedgan.load(tiny_run(tmp_path / "g", config, partitions=2))
     assert trained.generator.gumbel_tau == 0.2
     assert trained.generator.noise_dim > trained.generator.latent_dim
     first = trained.sample(50, group=1, seed=3)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulations.inprocess import main as inprocess
 from simulations.report import build_report
 from simulations.source_quality import group_summary, main
+from tests._tiny_run import tiny_run
 
 
 def _table() -> pd.DataFrame:
@@ -57,16 +56,7 @@ def test_group_summary_counts_only_the_drawn_sources() -> None:
 def test_the_command_writes_one_row_per_source_and_refuses_bad_options(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = {
-        "num-server-rounds": 1,
-        "generator-steps": 1,
-        "batch-size": 32,
-        "eval-samples": 200,
-        "hidden": 16,
-        "output-dir": str(tmp_path / "run"),
-    }
-    text = " ".join(f"{k}={json.dumps(v)}" for k, v in config.items())
-    inprocess(["--num-cpus", "1", "--num-partitions", "3", "--run-config", text])
+    tiny_run(tmp_path / "run", {"num-server-rounds": 1, "generator-steps": 1})
     capsys.readouterr()
     main([str(tmp_path / "run"), "--samples", "20"])
     printed = capsys.readouterr().out
