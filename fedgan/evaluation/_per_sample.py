@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from fedgan.data import Scenario
-from fedgan.metrics import HQ_THRESHOLD, digits_classifier, pairwise_distances
+from fedgan.metrics import HQ_SDS, HQ_THRESHOLD, digits_classifier, nearest_mode, precise_rows
 
 __all__ = ["PER_SAMPLE_COLUMNS", "sample_quality"]
 
@@ -32,12 +32,9 @@ _K_PRECISION = 3  # the k of precision's real-row balls (as :func:`fedgan.metric
 
 def _mixture(scenario: Scenario, x: np.ndarray) -> pd.DataFrame:
     assert scenario.mode_means is not None and scenario.mode_stds is not None
-    mu, sd = scenario.mode_means, np.asarray(scenario.mode_stds, dtype=np.float64)
-    dist = np.sqrt(((x[:, None, :] - mu[None, :, :]) ** 2).sum(-1)) / sd[None, :]
-    nearest = dist.argmin(axis=1)
-    near = dist[np.arange(len(x)), nearest]
+    nearest, near = nearest_mode(x, scenario.mode_means, scenario.mode_stds)
     return pd.DataFrame(
-        {"mode": nearest, "hq": near <= 3.0, "nearest_sd": near, "top_probability": np.nan}
+        {"mode": nearest, "hq": near <= HQ_SDS, "nearest_sd": near, "top_probability": np.nan}
     )
 
 
@@ -59,8 +56,7 @@ def _tabular(scenario: Scenario, x: np.ndarray, seed: int) -> pd.DataFrame:
 
     released = scenario.encoder.encode(scenario.encoder.decode(x)).astype(np.float64)
     ref = scenario.x[reference_rows(scenario, seed)].astype(np.float64)
-    radius = np.sort(pairwise_distances(ref, ref), axis=1)[:, _K_PRECISION]
-    inside = (pairwise_distances(released, ref) <= radius[None, :]).any(axis=1)
+    inside = precise_rows(ref, released, k=_K_PRECISION)
     return pd.DataFrame({"mode": -1, "hq": inside, "nearest_sd": np.nan, "top_probability": np.nan})
 
 

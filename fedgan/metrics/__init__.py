@@ -19,15 +19,16 @@
 """
 
 from fedgan.metrics._classify import HQ_THRESHOLD, DigitsClassifier, digits_classifier, split_digits
-from fedgan.metrics._coverage import ModeCoverage, mode_coverage
+from fedgan.metrics._coverage import HQ_SDS, ModeCoverage, mode_coverage, nearest_mode
 from fedgan.metrics._fairness import disaggregate, tstr_fairness
 from fedgan.metrics._frechet import frechet_distance
 from fedgan.metrics._kernel import kernel_distance
-from fedgan.metrics._prdc import PRDC, pairwise_distances, prdc
+from fedgan.metrics._prdc import PRDC, pairwise_distances, prdc, precise_rows
 from fedgan.metrics._tables import RecordDistances, distance_to_closest_record, table_quality
 from fedgan.metrics._wasserstein import wasserstein_1d
 
 __all__ = [
+    "HQ_SDS",
     "HQ_THRESHOLD",
     "PRDC",
     "DigitsClassifier",
@@ -39,8 +40,10 @@ __all__ = [
     "frechet_distance",
     "kernel_distance",
     "mode_coverage",
+    "nearest_mode",
     "pairwise_distances",
     "prdc",
+    "precise_rows",
     "split_digits",
     "table_quality",
     "tstr_fairness",

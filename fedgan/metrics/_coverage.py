@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["ModeCoverage", "mode_coverage"]
+__all__ = ["HQ_SDS", "ModeCoverage", "mode_coverage", "nearest_mode"]
+
+HQ_SDS = 3.0  # a sample within this many sds of its nearest mode is high quality
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,22 @@ class ModeCoverage:
     per_group: pd.DataFrame
 
 
+def nearest_mode(
+    samples: np.ndarray, means: np.ndarray, stds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's nearest mode, and its distance from that mode's centre in the mode's sds.
+
+    Distances are scaled by each mode's sd before the nearest is chosen. Inputs as
+    :func:`mode_coverage` takes them (checked there).
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    mu = np.asarray(means, dtype=np.float64)
+    sd = np.asarray(stds, dtype=np.float64).reshape(-1)
+    dist = np.sqrt(((x[:, None, :] - mu[None, :, :]) ** 2).sum(-1)) / sd[None, :]
+    nearest = dist.argmin(axis=1)
+    return nearest, dist[np.arange(len(x)), nearest]
+
+
 def mode_coverage(
     samples: np.ndarray,
     means: np.ndarray,
@@ -51,7 +69,7 @@ def mode_coverage(
     *,
     weights: np.ndarray | None = None,
     mode_groups: np.ndarray | None = None,
-    threshold: float = 3.0,
+    threshold: float = HQ_SDS,
     held_fraction: float = 0.2,
 ) -> ModeCoverage:
     """Coverage of a known mixture by generated samples.
@@ -111,9 +129,8 @@ def mode_coverage(
     if not np.isfinite(x).all():
         raise ValueError("samples contain NaN or inf")
 
-    dist = np.sqrt(((x[:, None, :] - mu[None, :, :]) ** 2).sum(-1)) / sd[None, :]
-    nearest = dist.argmin(axis=1)
-    hq = dist[np.arange(len(x)), nearest] <= threshold
+    nearest, near_sd = nearest_mode(x, mu, sd)
+    hq = near_sd <= threshold
     per_mode = np.bincount(nearest[hq], minlength=m)
     held = per_mode >= np.maximum(held_fraction * len(x) * w, 1.0)
     if hq.any():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRDC", "pairwise_distances", "prdc"]
+__all__ = ["PRDC", "pairwise_distances", "prdc", "precise_rows"]
 
 
 @dataclass(frozen=True)
@@ -184,3 +184,25 @@ def prdc(
         real_covered=covered,
         per_group=pd.DataFrame(rows).set_index("group"),
     )
+
+
+def precise_rows(
+    real: np.ndarray, fake: np.ndarray, *, k: int = 3, block_rows: int | None = None
+) -> np.ndarray:
+    """Whether each fake row lies inside some real row's k-NN ball (precision, row by row).
+
+    The mean of the result is :func:`prdc`'s precision with ``k_pr = k``.
+    """
+    r = np.asarray(real, dtype=np.float64)
+    f = np.asarray(fake, dtype=np.float64)
+    if r.ndim != 2 or f.ndim != 2 or r.shape[1] != f.shape[1]:
+        raise ValueError(
+            f"real and fake must be [N, d] with the same d, got {r.shape} and {f.shape}"
+        )
+    if k < 1 or k >= len(r):
+        raise ValueError(f"k must be in [1, {len(r) - 1}], got {k}")
+    (radius,) = _kth_radii(r, (k,), block_rows)
+    precise = np.zeros(len(f), dtype=bool)
+    for rows_of, d in _blocks(r, f, block_rows):
+        precise |= (d <= radius[rows_of, None]).any(axis=0)
+    return precise

@@ -105,3 +105,13 @@ def test_bad_input() -> None:
         prdc(np.zeros((10, 2)), np.zeros((10, 3)))
     with pytest.raises(ValueError, match="k_dc"):
         prdc(np.zeros((4, 2)), np.zeros((4, 2)), k_dc=5)
+
+
+def test_precise_rows_average_to_prdcs_precision() -> None:
+    from fedgan.metrics import precise_rows
+
+    rng = np.random.default_rng(3)
+    real, fake = rng.normal(size=(300, 4)), rng.normal(0.5, 1.2, size=(200, 4))
+    rows = precise_rows(real, fake, k=3, block_rows=17)  # blocks must not change the answer
+    assert rows.shape == (200,) and 0 < rows.mean() < 1
+    assert rows.mean() == pytest.approx(prdc(real, fake, k_pr=3).precision)
