@@ -184,3 +184,50 @@ def test_bad_categorical_blocks_are_refused(blocks: list[tuple[int, int]]) -> No
     with pytest.raises(ValueError, match="categorical blocks"):
         gen.set_categorical_blocks(blocks)
     assert gen.blocks == ()
+
+
+def test_mixture_sources_draw_their_groups_codes_in_their_own_shares() -> None:
+    torch.manual_seed(0)
+    gen = Generator(
+        (2,),
+        hidden=8,
+        num_sources=4,  # two clients × two groups; source s is of group s mod 2
+        source_conditioning="mixture",
+        source_components=3,
+        source_groups=2,
+    )
+    assert gen.noise_dim == gen.latent_dim + 3
+    assert gen.source_embed is not None and gen.codebook is not None
+    assert gen.source_embed.weight.shape == (4, 3)  # a source owns only its logits
+    assert gen.codebook.shape == (2, 3, gen.latent_dim)  # codes belong to groups
+    first = gen.layers[0]
+    assert isinstance(first, torch.nn.Linear)
+    with torch.no_grad():
+        first.weight[:, : gen.latent_dim] = 0.0  # the output now depends on the code alone
+        gen.source_embed.weight[2] = torch.tensor([0.0, 1.0, 2.0])
+    # an independent reference: each group's codes pushed through the layers by hand
+    direct = []
+    for group in range(2):
+        h = torch.cat([torch.zeros(3, gen.latent_dim), gen.codebook.detach()[group]], dim=1)
+        for layer in gen.layers[:-1]:
+            h = torch.relu(layer(h))
+        direct.append(gen.layers[-1](h).detach() * gen.data_scale + gen.data_shift)
+    n = 20_000
+    out = gen.sample(n, sources=torch.full((n,), 2), rng=torch.Generator().manual_seed(1))
+    nearest = (out[:, None] - direct[0][None]).norm(dim=2).min(dim=1)
+    assert nearest.values.max() < 1e-5  # each row one whole code of its group, never a blend
+    # Gumbel-max: code j is drawn with probability softmax(logits)_j
+    shares = torch.bincount(nearest.indices, minlength=3).float() / n
+    assert torch.allclose(shares, torch.softmax(torch.tensor([0.0, 1.0, 2.0]), 0), atol=0.015)
+    other = gen.sample(50, sources=torch.full((50,), 3), rng=torch.Generator().manual_seed(1))
+    assert (other[:, None] - direct[1][None]).norm(dim=2).min(dim=1).values.max() < 1e-5
+    # the straight-through gradient reaches the source's logits and its group's codes only
+    gen(torch.randn(4, gen.noise_dim), None, torch.full((4,), 3)).sum().backward()
+    grads, code_grads = gen.source_embed.weight.grad, gen.codebook.grad
+    assert grads is not None and code_grads is not None
+    assert grads[:3].abs().sum() == 0 and grads[3].abs().sum() > 0
+    assert code_grads[0].abs().sum() == 0 and code_grads[1].abs().sum() > 0
+    with pytest.raises(ValueError, match="source_components"):
+        Generator((2,), num_sources=2, source_conditioning="mixture", source_components=65)
+    with pytest.raises(ValueError, match="source_groups"):
+        Generator((2,), num_sources=3, source_conditioning="mixture", source_groups=2)
