@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
-__all__ = ["check_spans", "data_form", "gumbel_from_normal"]
+__all__ = ["check_spans", "data_form"]
 
 
 def data_form(
@@ -34,7 +34,7 @@ def data_form(
         data = low + (high - low) * (torch.tanh(data) + 1) / 2
     if not spans:
         return data
-    noise = None if gumbel is None else gumbel_from_normal(gumbel)
+    noise = None if gumbel is None else _gumbel_from_normal(gumbel)
     parts, at, used = [], 0, 0
     for start, stop in spans:
         logits = data[:, start:stop]
@@ -46,7 +46,7 @@ def data_form(
     return torch.cat([*parts, data[:, at:]], dim=1)
 
 
-def gumbel_from_normal(z: Tensor) -> Tensor:
+def _gumbel_from_normal(z: Tensor) -> Tensor:
     """Standard Gumbel draws from standard normal ones (inverse-CDF transform)."""
     u = torch.special.ndtr(z).clamp(1e-6, 1 - 1e-6)  # away from 0 and 1: finite logs
     return -torch.log(-torch.log(u))

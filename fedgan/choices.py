@@ -53,10 +53,9 @@ DPMode = Literal["off", "critic", "generator-gradient"]
 ModelKind = Literal["mlp", "conv"]
 """Network family: MLPs for vectors, small conv nets for images."""
 
-SourceConditioning = Literal["concat", "film", "mixture", "group-offset", "concat-codes"]
-"""How a generator source conditions it: its embedding concatenated to the noise; also as
-per-layer gains and biases from a shared projection of it (FiLM); or its own probabilities
-over shared codes, one drawn per sample (mixture)."""
+SourceConditioning = Literal["concat", "film"]
+"""How a generator source's embedding conditions the MLP: concatenated to the noise, or
+also as per-layer gains and biases from a shared projection of it (FiLM)."""
 
 GroupWeightingChoice = Literal["auto", GroupWeightingName]
 """The run config's ``group-weighting``: a named weighting, or ``auto`` (the design's own)."""

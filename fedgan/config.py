@@ -90,7 +90,6 @@ class RunConfig:
     generator_activation: GeneratorActivation = "relu"
     categorical_output: CategoricalOutput = "softmax"
     source_conditioning: SourceConditioning = "concat"
-    source_components: int = 16
     standardise: bool = True
     conditioning: ScenarioConditioning = ""
     alpha: float = 0.0
@@ -225,11 +224,6 @@ class RunConfig:
             f"must be 'auto', 'cpu' or 'cuda[:index]', got {self.device!r}",
         )
         check(bool(self.output_dir.strip()), "output_dir", "must be a non-empty path")
-        check(
-            1 <= self.source_components <= 64,
-            "source_components",
-            f"must be in 1 … 64 (a source's row of logits), got {self.source_components}",
-        )
         check(
             self.source_layers <= 4,
             "source_layers",

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from fedgan._conv import ConvUp as _ConvUp
 from fedgan._critic import Critic, check_sizes
-from fedgan._data_form import check_spans, data_form, gumbel_from_normal
+from fedgan._data_form import check_spans, data_form
 from fedgan._source_linear import SourceLinear
 from fedgan.choices import (
     MODEL_KINDS,
@@ -48,9 +48,6 @@ __all__ = [
 ]
 
 
-import os  # TEMP experiment
-
-_LOGIT_SCALE = float(os.environ.get("FEDGAN_LOGIT_SCALE", "10"))
 _ACTIVATIONS = {"relu": torch.relu, "leaky-relu": lambda h: nn.functional.leaky_relu(h, 0.2)}
 
 
@@ -77,21 +74,9 @@ class Generator(nn.Module):
         Number of hidden MLP layers (MLP only).
     activation : {"relu", "leaky-relu"}
         Hidden activation of the MLP (LeakyReLU with slope 0.2).
-    source_conditioning : {"concat", "film", "mixture"}
-        How a source conditions the generator: its embedding concatenated to the noise
-        only; also as per-layer gains and biases from a shared projection of it (FiLM);
-        or (``"mixture"``) its embedding row holds logits over ``source_components``
-        shared codes and every sample draws one of them (a straight-through
-        Gumbel-softmax), so the sources share the codes and differ only in how often
-        they use each.
-    source_components : int
-        Shared codes of ``"mixture"`` conditioning per group (1 … 64; the embedding row's
-        length).
-    source_groups : int
-        Groups of a federation's sources: source ``s`` is of group ``s mod source_groups``
-        (a client's sources are consecutive, one per group). With ``"mixture"`` each group
-        has its own codes, shared by that group's sources only, so a group learnt by few
-        clients is not drawn by the many clients' codes.
+    source_conditioning : {"concat", "film"}
+        How the source embedding conditions the MLP: concatenated to the noise only, or
+        also as per-layer gains and biases from a shared projection of it (FiLM).
     """
 
     def __init__(
@@ -107,8 +92,6 @@ class Generator(nn.Module):
         depth: int = 3,
         activation: GeneratorActivation = "relu",
         source_conditioning: SourceConditioning = "concat",
-        source_components: int = 16,
-        source_groups: int = 1,
     ) -> None:
         """Check the sizes, then build the body (MLP or conv) and the per-source parts."""
         super().__init__()
@@ -135,45 +118,14 @@ class Generator(nn.Module):
             raise ValueError(
                 "source_conditioning 'film' needs kind 'mlp' (per-layer gains of MLP layers)"
             )
-        if not (isinstance(source_components, int) and 1 <= source_components <= 64):
-            raise ValueError(
-                f"source_components must be an integer in 1 … 64, got {source_components!r}"
-            )
-        if not (isinstance(source_groups, int) and source_groups >= 1):
-            raise ValueError(f"source_groups must be an integer >= 1, got {source_groups!r}")
-        if num_sources % source_groups:
-            raise ValueError(
-                f"num_sources ({num_sources}) must be a multiple of source_groups ({source_groups})"
-            )
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
         self.num_labels = num_labels
         self.num_sources = num_sources
         self.activation = _ACTIVATIONS[activation]
         self.embed = nn.Embedding(num_labels, latent_dim) if num_labels else None
-        # "mixture": a source's row is logits over shared codes, zero (uniform) at first.
-        self.components = (
-            source_components if source_conditioning in ("mixture", "concat-codes") else 0
-        )
-        self.discrete = source_conditioning == "concat-codes"
-        self.source_groups = source_groups
-        self.codebook: nn.Parameter | None = None
-        self.source_embed: nn.Embedding | None = None
-        if num_sources and self.discrete:
-            self.source_embed = nn.Embedding(num_sources, latent_dim)
-            self.codebook = nn.Parameter(torch.randn(source_groups, self.components, latent_dim))
-        elif num_sources and self.components:
-            self.source_embed = nn.Embedding(num_sources, self.components)
-            nn.init.zeros_(self.source_embed.weight)
-            self.codebook = nn.Parameter(torch.randn(source_groups, self.components, latent_dim))
-        elif num_sources:
-            self.source_embed = nn.Embedding(num_sources, latent_dim)
-            if source_conditioning == "group-offset":
-                nn.init.zeros_(self.source_embed.weight)
-                self.codebook = nn.Parameter(torch.randn(source_groups, 1, latent_dim))
-        in_dim = latent_dim * (
-            1 + bool(num_labels) + bool(num_sources) + (source_conditioning == "concat-codes")
-        )
+        self.source_embed = nn.Embedding(num_sources, latent_dim) if num_sources else None
+        in_dim = latent_dim * (1 + bool(num_labels) + bool(num_sources))
         out_dim = math.prod(self.data_shape)
         self.data_shift: Tensor
         self.data_scale: Tensor
@@ -215,8 +167,7 @@ class Generator(nn.Module):
         """
         if z.shape[1] != self.noise_dim:
             raise ValueError(f"z must have noise_dim = {self.noise_dim} columns, got {z.shape[1]}")
-        mixed = self.latent_dim + (self.components if self.source_embed is not None else 0)
-        z, pick, gumbel = z[:, : self.latent_dim], z[:, self.latent_dim : mixed], z[:, mixed:]
+        z, gumbel = z[:, : self.latent_dim], z[:, self.latent_dim :]
         parts = [z]
         for table, ids, what in (
             (self.embed, labels, "labels"),
@@ -226,13 +177,6 @@ class Generator(nn.Module):
                 if ids is None:
                     raise ValueError(f"{what} are required: this generator is conditional on them")
                 parts.append(table(ids))
-        if self.codebook is not None and sources is not None and not self.components:
-            parts[-1] = parts[-1] + self.codebook[sources % self.source_groups, 0]
-        elif self.codebook is not None and sources is not None and self.discrete:
-            j = gumbel_from_normal(pick).argmax(dim=1)  # uniform over the group's codes
-            parts.append(self.codebook[sources % self.source_groups, j])
-        elif self.codebook is not None and sources is not None:
-            parts[-1] = self._drawn_code(parts[-1], pick, sources)
         h = torch.cat(parts, dim=1) if len(parts) > 1 else z
         if self.conv is not None:
             return self._in_data_form(self.conv(h), gumbel).view(z.shape[0], *self.data_shape)
@@ -247,29 +191,14 @@ class Generator(nn.Module):
                 h = self.activation(h)
         return self._in_data_form(h, gumbel).view(z.shape[0], *self.data_shape)
 
-    def _drawn_code(self, logits: Tensor, pick: Tensor, sources: Tensor) -> Tensor:
-        """One of its group's codes per row, drawn with the source's probabilities.
-
-        The forward pass uses the drawn code exactly (a one-hot choice); the backward pass
-        gives the logits the gradient of the relaxed draw (straight-through Gumbel-softmax).
-        """
-        logits = _LOGIT_SCALE * logits
-        soft = torch.softmax(logits + gumbel_from_normal(pick), dim=1)
-        hard = nn.functional.one_hot(soft.argmax(dim=1), self.components).to(soft.dtype)
-        assert self.codebook is not None
-        codes = self.codebook[sources % self.source_groups]  # [B, components, latent]
-        return torch.einsum("bm,bml->bl", hard + soft - soft.detach(), codes)
-
     @property
     def noise_dim(self) -> int:
         """Columns of the noise ``forward`` takes.
 
-        ``latent_dim``; plus one per shared code with ``"mixture"`` conditioning (the draw
-        of a code); plus one per categorical feature when those are Gumbel-softmax draws.
+        ``latent_dim``, plus one per categorical feature when those are Gumbel-softmax draws.
         """
         extra = sum(b - a for a, b in self.blocks) if self.gumbel_tau else 0
-        picks = self.components if self.source_embed is not None else 0
-        return self.latent_dim + picks + extra
+        return self.latent_dim + extra
 
     def _in_data_form(self, h: Tensor, gumbel: Tensor) -> Tensor:
         """The output in the data's form (:func:`data_form`, in data space), if it has one."""
@@ -370,8 +299,6 @@ def build_models(
     depth: int = 3,
     generator_activation: GeneratorActivation = "relu",
     source_conditioning: SourceConditioning = "concat",
-    source_components: int = 16,
-    source_groups: int = 1,
 ) -> tuple[Generator, Critic]:
     """Build a matching generator/critic pair.
 
@@ -394,11 +321,8 @@ def build_models(
         a narrower critic is the cheaper half of a round.
     generator_activation : {"relu", "leaky-relu"}
         The generator's hidden activation (the critic's is LeakyReLU(0.2)).
-    source_conditioning : {"concat", "film", "mixture"}
+    source_conditioning : {"concat", "film"}
         How sources condition the generator, see :class:`Generator`.
-    source_components, source_groups : int
-        Shared codes of ``"mixture"`` conditioning and the sources' groups, see
-        :class:`Generator`.
 
     Returns
     -------
@@ -417,8 +341,6 @@ def build_models(
         depth=depth,
         activation=generator_activation,
         source_conditioning=source_conditioning,
-        source_components=source_components,
-        source_groups=source_groups,
     )
     c = Critic(
         data_shape,

@@ -47,8 +47,6 @@ def make_models(
             critic_hidden=config.critic_hidden or config.hidden,
             generator_activation=config.generator_activation,
             source_conditioning=config.source_conditioning if design.per_source else "concat",
-            source_components=config.source_components,
-            source_groups=scenario.num_groups if design.per_source else 1,
         )
     shift, scale = (
         scenario.standardisation() if config.standardise else (np.zeros(scenario.data_dim), 1.0)
