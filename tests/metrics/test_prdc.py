@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fedgan.metrics import prdc
+from fedgan.metrics import prdc, precise_rows
 
 
 def test_identical_distributions_score_high() -> None:
@@ -108,8 +108,6 @@ def test_bad_input() -> None:
 
 
 def test_precise_rows_average_to_prdcs_precision() -> None:
-    from fedgan.metrics import precise_rows
-
     rng = np.random.default_rng(3)
     real, fake = rng.normal(size=(300, 4)), rng.normal(0.5, 1.2, size=(200, 4))
     rows = precise_rows(real, fake, k=3, block_rows=17)  # blocks must not change the answer
