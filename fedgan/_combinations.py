@@ -35,6 +35,11 @@ def check_combinations(config: RunConfig, spec: ScenarioSpec) -> None:
         f"must not be {config.federation!r} with dp = 'generator-gradient': that design sends "
         "the critic off the client, so the critic itself must be private (dp = 'critic')",
     )
+    check(
+        config.aggregation != "group-dro" or config.dro_step > 0,
+        "dro_step",
+        f"must be > 0 with aggregation = 'group-dro' (its step per round), got {config.dro_step}",
+    )
     with renamed():  # the penalty schedule honours or refuses each option under DP itself
         config.train.penalty_schedule(private=config.dp == "critic")
     check(

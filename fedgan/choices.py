@@ -38,7 +38,7 @@ __all__ = [
 Federation = Literal["shared-generator", "client-conditional", "shared-critic", "private-critics"]
 """How the federation's objective is formed (see :mod:`fedgan.federation`)."""
 
-Aggregation = Literal["size", "uniform", "group-balanced", "kl"]
+Aggregation = Literal["size", "uniform", "group-balanced", "group-dro", "kl"]
 """How much each client's update counts (see :func:`fedgan.federation.client_weights`)."""
 
 Balance = Literal["group", "sample"]

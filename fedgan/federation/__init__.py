@@ -6,7 +6,8 @@ whether a non-IID federation learns the mixture of its clients' data at all.
 :func:`client_round` is one client's round, :class:`Aggregator` the server's merge, and
 :class:`FederatedRun` a whole run as the Flower ServerApp drives it;
 :func:`run_in_process` drives the same pieces in one process with no Flower.
-:func:`client_weights` gives the aggregation weights.
+:func:`client_weights` gives the aggregation weights; :class:`GroupDroShares` moves the
+groups' shares of them each round under ``aggregation = "group-dro"``.
 """
 
 from fedgan.designs import (
@@ -22,6 +23,7 @@ from fedgan.federation._chaos import SimulatedFailure
 from fedgan.federation._checkpoint import checkpoint_dir
 from fedgan.federation._checkpoint import clear as clear_checkpoints
 from fedgan.federation._client import ClientRoundResult, client_hello, client_round
+from fedgan.federation._group_dro import GroupDroShares
 from fedgan.federation._inprocess import run_in_process
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._run import FederatedRun, RoundLine, quality_met, sample_partitions
@@ -36,6 +38,7 @@ __all__ = [
     "ClientRoundResult",
     "FederatedRun",
     "FederationDesign",
+    "GroupDroShares",
     "PrivateCritics",
     "Reply",
     "RoundLine",

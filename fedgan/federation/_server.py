@@ -21,6 +21,7 @@ from fedgan.data import Scenario
 from fedgan.designs import FederationDesign, place_owned
 from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
+from fedgan.federation._group_dro import GroupDroShares
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._reply_checks import check_reply
 from fedgan.federation._robust import HISTORY_ROUNDS, combine, outlier_reasons, update_norms
@@ -33,6 +34,7 @@ from fedgan.protocol import (
     OWNED,
     ClientReport,
     ReplyStatus,
+    group_key,
     unpack,
 )
 from fedgan.training import ServerGenerator, WeightAverage
@@ -120,6 +122,11 @@ class Aggregator:
             else None
         )
 
+        # aggregation = "group-dro": the groups' shares, moved each round (made at round 1,
+        # from the declared rows then; a resumed run puts its saved shares back).
+        self.dro: GroupDroShares | None = None
+        self._dro_saved: list[float] | None = None
+
     @property
     def released(self) -> Generator:
         """The generator that is evaluated and written: the average when ``generator-ema`` is on."""
@@ -199,8 +206,8 @@ class Aggregator:
         w = client_weights(
             counts,
             scheme=self.config.aggregation,
-            beta=self.config.beta,
-            target_share=self.config.target_shares(),
+            beta=1.0 if self.config.aggregation == "group-dro" else self.config.beta,
+            target_share=self._group_dro([r for r, _ in ok]),
         )
         self._merge([reply for _, reply in ok], [r.partition_id for r, _ in ok], w, server_round)
         if self.average is not None:
@@ -210,8 +217,39 @@ class Aggregator:
         self.trained |= set(outcome.accepted)
         loss_weights = np.stack([r.loss_weights for r, _ in ok])
         self.last_learned = self.design.learned_share(w, loss_weights, self.asked_share())
-        self.weight_log += weight_rows(server_round, outcome.accepted, w, counts)
+        self.weight_log += weight_rows(
+            server_round,
+            outcome.accepted,
+            w,
+            counts,
+            shares=None if self.dro is None else self.dro.shares,
+        )
         return outcome
+
+    def _group_dro(self, reports: list[ClientReport]) -> list[float] | None:
+        """``π`` for this round: ``target-share``, or the group-DRO shares moved by ``reports``."""
+        if self.config.aggregation != "group-dro":
+            target = self.config.target_shares()
+            return None if target is None else list(target)
+        if self.dro is None:
+            totals = np.sum(list(self.declared.values()), axis=0)
+            start = group_shares(self.config.target_shares(), totals > 0)
+            self.dro = GroupDroShares(start, totals / totals.sum(), step=self.config.dro_step)
+            if self._dro_saved is not None:
+                self.dro.restore(self._dro_saved)
+        estimates = np.array(
+            [
+                [
+                    r.metrics.get(group_key(g, "wasserstein"), np.nan)
+                    if r.counts[g] > 0
+                    else np.nan
+                    for g in range(self.num_groups)
+                ]
+                for r in reports
+            ],
+            dtype=np.float64,
+        ).reshape(len(reports), self.num_groups)
+        return self.dro.update(estimates).tolist()
 
     def _status(self, reply: Reply) -> tuple[ClientReport | None, str, str]:
         """The reply's report, its status (ok, failed, rejected, stopped) and the reason."""
@@ -290,6 +328,7 @@ class Aggregator:
                     else self.last_learned.tolist(),
                     "accepted_history": [h.tolist() for h in self.accepted_history],
                     "declared": {str(k): v.tolist() for k, v in self.declared.items()},
+                    "group_dro_shares": None if self.dro is None else self.dro.state(),
                 }
             ),
         }
@@ -319,5 +358,8 @@ class Aggregator:
         self.last_learned = (
             None if logs["last_learned"] is None else np.asarray(logs["last_learned"])
         )
+        self._dro_saved = logs.get("group_dro_shares")
+        if self.dro is not None and self._dro_saved is not None:
+            self.dro.restore(self._dro_saved)
         saved = logs.get("accepted_history", [logs.get("accepted_norms", [])])  # older: one round
         self.accepted_history = [np.asarray(h, dtype=np.float64).reshape(-1, 2) for h in saved]

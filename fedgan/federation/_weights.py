@@ -25,11 +25,13 @@ def client_weights(
     ----------
     counts : array-like
         ``[K, G]`` rows of group ``g`` held by client ``k`` (``n_kg``).
-    scheme : {"size", "uniform", "group-balanced", "kl"}
+    scheme : {"size", "uniform", "group-balanced", "group-dro", "kl"}
         ``size``: ``w_k = n_k / N`` (FedAvg). ``uniform``: ``1/K``.
         ``group-balanced``: the clients holding group g together get ``π_g``,
         ``w_k = Σ_g π_g n_kg / N_g``, mixed with size weighting as
-        ``(1 − β)·size + β·group-balanced``. ``kl``: FeGAN's
+        ``(1 − β)·size + β·group-balanced``. ``group-dro``: the same formula at shares
+        ``π`` the server moves every round (:class:`GroupDroShares`; here ``target_share``
+        is that round's ``π``). ``kl``: FeGAN's
         ``w_k ∝ exp(KL(p_k ‖ p) · n_k / N)``.
     beta : float
         In [0, 1]; only for ``group-balanced`` (0 is size weighting).
@@ -118,13 +120,23 @@ _SCHEMES: dict[str, Callable[[np.ndarray, float, Sequence[float] | None], np.nda
     "uniform": _uniform,
     "kl": _kl,
     "group-balanced": _group_balanced,
+    "group-dro": _group_balanced,
 }
 
 
 def weight_rows(
-    server_round: int, pids: Sequence[int], w: np.ndarray, counts: np.ndarray
+    server_round: int,
+    pids: Sequence[int],
+    w: np.ndarray,
+    counts: np.ndarray,
+    *,
+    shares: np.ndarray | None = None,
 ) -> list[dict[str, float | int]]:
-    """The weight log's rows of a round: one per accepted client, its weight and counts."""
+    """The weight log's rows of a round: one per accepted client, its weight and counts.
+
+    ``shares`` (``aggregation = "group-dro"``): the round's ``π``, as ``group_<g>_share``.
+    """
+    extra = {} if shares is None else {f"group_{j}_share": float(v) for j, v in enumerate(shares)}
     return [
         {
             "round": server_round,
@@ -133,5 +145,6 @@ def weight_rows(
             "num_examples": float(row.sum()),
         }
         | {f"group_{j}_count": float(c) for j, c in enumerate(row)}
+        | extra
         for pid, wk, row in zip(pids, w, counts)
     ]

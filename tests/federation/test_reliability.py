@@ -156,8 +156,12 @@ def test_robust_averages() -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [{}, {"generator-ema": 0.8, "ema-start": 0.25, "critic-catch-up": 4, "fraction-train": 0.67}],
-    ids=["default", "average-and-catch-up"],
+    [
+        {},
+        {"generator-ema": 0.8, "ema-start": 0.25, "critic-catch-up": 4, "fraction-train": 0.67},
+        {"aggregation": "group-dro", "dro-step": 0.5},
+    ],
+    ids=["default", "average-and-catch-up", "group-dro"],
 )
 def test_killed_run_resumes_to_the_same_result(
     tmp_path: pytest.TempPathFactory, extra: dict[str, object]

@@ -57,7 +57,7 @@ def test_kl_fegan() -> None:
     arrays(
         np.float64, st.tuples(st.integers(1, 6), st.integers(1, 4)), elements=st.floats(0, 1000)
     ),
-    st.sampled_from(["size", "uniform", "group-balanced", "kl"]),
+    st.sampled_from(["size", "uniform", "group-balanced", "group-dro", "kl"]),
     st.floats(0, 1),
 )
 def test_weights_are_a_distribution(counts: np.ndarray, scheme: str, beta: float) -> None:

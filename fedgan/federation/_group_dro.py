@@ -1,0 +1,110 @@
+"""Server-side group DRO: the groups' shares of the weights, moved toward the worse-served.
+
+``aggregation = "group-dro"`` weighs clients as ``group-balanced`` does, ``w_k = Σ_g π_g
+n_kg / N_g``, but ``π`` is not fixed: every round the server reads each accepted client's
+Wasserstein estimate per group (its critic's ``E_real D − E_fake D`` on that group's rows,
+already in every reply) and takes an exponentiated-gradient step toward the groups whose
+estimates are largest, the group-DRO update (Sagawa et al., 2020) on the generator's
+per-group losses. A group the generator serves better than the others (a smaller
+estimate) loses share, so the weights settle where the groups are served alike instead of
+where the rows or the groups are counted alike.
+
+What bounds a client's say (nothing one client reports sets the result unchecked): a
+group's signal is the median over the round's clients that hold it; ``π`` never leaves the
+box between the two fixed schemes, each group between its share of the rows (size
+weighting) and its ``group-balanced`` share, so a client that lies can at worst push the
+weights to one of those. Rounds without estimates (``dp = "critic"`` withholds them) leave
+``π`` where it is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["GroupDroShares"]
+
+
+class GroupDroShares:
+    """``π`` over groups, moved each round by the clients' per-group Wasserstein estimates.
+
+    Parameters
+    ----------
+    start : np.ndarray
+        ``[G]`` the ``group-balanced`` shares (where ``π`` starts: that scheme's weights).
+    rows : np.ndarray
+        ``[G]`` the groups' shares of the declared rows (size weighting's shares).
+    step : float
+        The exponentiated-gradient step ``η`` per round (``dro-step``), > 0.
+    """
+
+    def __init__(self, start: np.ndarray, rows: np.ndarray, *, step: float) -> None:
+        start, rows = np.asarray(start, np.float64), np.asarray(rows, np.float64)
+        if start.shape != rows.shape or start.ndim != 1:
+            raise ValueError(
+                f"start and rows need one share per group, got {start.shape}, {rows.shape}"
+            )
+        if not step > 0:
+            raise ValueError(f"step must be > 0, got {step!r}")
+        self.low, self.high = np.minimum(start, rows), np.maximum(start, rows)
+        self.step = float(step)
+        self.shares = start / start.sum()
+
+    def update(self, estimates: np.ndarray) -> np.ndarray:
+        """Move ``π`` by one round's estimates and return it.
+
+        Parameters
+        ----------
+        estimates : np.ndarray
+            ``[K, G]`` each accepted client's Wasserstein estimate per group; NaN where
+            the client holds no rows of the group or released none.
+
+        Returns
+        -------
+        np.ndarray
+            ``[G]`` the new shares (sum 1, inside the box).
+        """
+        est = np.asarray(estimates, np.float64)
+        if est.ndim != 2 or est.shape[1] != len(self.shares):
+            raise ValueError(f"estimates must be [clients, {len(self.shares)}], got {est.shape}")
+        est = np.where(np.isfinite(est), est, np.nan)
+        seen = np.isfinite(est).any(axis=0) & (self.high > 0)
+        if seen.sum() < 2:  # nothing to compare: no step
+            return self.shares
+        with np.errstate(all="ignore"):
+            signal = np.nanmedian(est[:, seen], axis=0)
+        # Relative to the groups' mean, so the step does not depend on the critics' scale.
+        scale = np.mean(np.abs(signal))
+        if not scale > 0:
+            return self.shares
+        excess = np.zeros_like(self.shares)
+        excess[seen] = (signal - signal.mean()) / scale
+        moved = self.shares * np.exp(self.step * excess)
+        self.shares = _project(moved / moved.sum(), self.low, self.high)
+        return self.shares
+
+    def state(self) -> list[float]:
+        """The shares, for checkpoints."""
+        return self.shares.tolist()
+
+    def restore(self, shares: list[float]) -> None:
+        """Put back what :meth:`state` saved."""
+        saved = np.asarray(shares, np.float64)
+        if saved.shape != self.shares.shape:
+            raise ValueError(f"saved shares have shape {saved.shape}, need {self.shares.shape}")
+        self.shares = saved
+
+
+def _project(p: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``clip(p·e^λ, low, high)`` with the ``λ`` that makes it sum to 1 (bisection)."""
+    if ((p >= low) & (p <= high)).all():  # already inside: no rounding added
+        return p
+    live = p > 0
+    if not live.any():
+        return low / low.sum()
+    lo, hi = -50.0, 50.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        total = np.clip(np.where(live, p * np.exp(mid), 0.0), low, high).sum()
+        lo, hi = (mid, hi) if total < 1 else (lo, mid)
+    out = np.clip(np.where(live, p * np.exp((lo + hi) / 2), 0.0), low, high)
+    return out / out.sum()
