@@ -19,9 +19,12 @@ weights to one of those. Rounds without estimates (``dp = "critic"`` withholds t
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
-__all__ = ["GroupDroShares"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["GroupDroShares", "shares_line"]
 
 
 class GroupDroShares:
@@ -108,3 +111,25 @@ def _project(p: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
         lo, hi = (mid, hi) if total < 1 else (lo, mid)
     out = np.clip(np.where(live, p * np.exp((lo + hi) / 2), 0.0), low, high)
     return out / out.sum()
+
+
+def shares_line(
+    dro: GroupDroShares, weights: pd.DataFrame, group_names: Sequence[str]
+) -> tuple[str, dict[str, float]]:
+    """The verdict's line on where ``π`` went: start, end and the box, per group."""
+    cols = [f"group_{g}_share" for g in range(len(group_names))]
+    if weights.empty or not set(cols) <= set(weights.columns):
+        return "  Weights (group-dro): no round merged, the shares did not move.", {}
+    first = weights.loc[weights["round"] == weights["round"].min(), cols].iloc[0].to_numpy()
+    last = weights.loc[weights["round"] == weights["round"].max(), cols].iloc[0].to_numpy()
+    parts = [
+        f"{name} {a:.3f} → {b:.3f} (between {lo:.3f} and {hi:.3f})"
+        for name, a, b, lo, hi in zip(group_names, first, last, dro.low, dro.high)
+    ]
+    facts = {f"group/{g}/dro_share": float(v) for g, v in enumerate(last)}
+    return (
+        "  Weights (group-dro): each group's share of the weights, first round → last: "
+        + "; ".join(parts)
+        + ".",
+        facts,
+    )

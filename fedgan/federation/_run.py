@@ -31,6 +31,7 @@ from fedgan.federation._checkpoint import (
     round_log_tables,
     save_server,
 )
+from fedgan.federation._group_dro import shares_line
 from fedgan.federation._participation import clients_per_round, participation, too_few_rounds
 from fedgan.federation._replies import Reply, RoundOutcome
 from fedgan.federation._server import Aggregator
@@ -286,6 +287,12 @@ class FederatedRun:
             )
         if mode != "centralised":
             line, facts = participation(tables["clients"], self.num_partitions, rounds=last)
+            judged.lines.append(line)
+            judged.facts |= facts
+        if self.aggregator.dro is not None:
+            line, facts = shares_line(
+                self.aggregator.dro, tables["weights"], self.scenario.group_names
+            )
             judged.lines.append(line)
             judged.facts |= facts
         samples = self.evaluator.last_samples

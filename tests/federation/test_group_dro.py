@@ -92,7 +92,8 @@ def test_a_run_logs_the_shares_and_weighs_by_them() -> None:
             "hidden": 16,
         }
     )
-    weights = run_in_process(cfg, num_partitions=3).tables()["weights"]
+    run = run_in_process(cfg, num_partitions=3)
+    weights = run.tables()["weights"]
     for _, part in weights.groupby("round"):
         shares = part[["group_0_share", "group_1_share"]].iloc[0].to_numpy()
         assert shares.sum() == pytest.approx(1.0)
@@ -100,3 +101,7 @@ def test_a_run_logs_the_shares_and_weighs_by_them() -> None:
         expected = client_weights(counts, scheme="group-balanced", target_share=shares.tolist())
         assert part["weight"].to_numpy() == pytest.approx(expected)
     assert weights["group_1_share"].nunique() > 1  # it moved
+    verdict = run.files(mode="federated").verdict
+    line = next(x for x in verdict.lines if "Weights (group-dro)" in x)
+    assert "0.500 → " in line and "between 0.050 and 0.500" in line  # ring8: 5% minority
+    assert verdict.facts["group/1/dro_share"] == weights["group_1_share"].iloc[-1]
