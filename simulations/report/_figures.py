@@ -175,6 +175,21 @@ def _weights(plt: Any, weights: pd.DataFrame, title: str) -> Any:
     return fig
 
 
+def _shares(plt: Any, shares: pd.DataFrame, names: list[str], title: str) -> Any:
+    """``aggregation = "group-dro"``: each group's share of the weights, round by round."""
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for g, name in enumerate(names):
+        ax.plot(shares.index, shares[f"group_{g}_share"], label=name)
+    ax.set(
+        title=f"{title}: each group's share of the weights (group-dro)",
+        xlabel="round",
+        ylabel="share",
+        ylim=(0, 1),
+    )
+    ax.legend(fontsize=7)
+    return fig
+
+
 _SAMPLE_FIGURES = {
     "mixture": ("scatter", _scatter, "real (by group) and generated"),
     "image": ("samples", _digits, "generated digits by class"),
@@ -205,6 +220,11 @@ def figures(run: dict[str, Any], scenario: Scenario, out: Path, tag: str) -> lis
         and weights.groupby("partition_id")["weight"].nunique().max() > 1
     ):
         names.append(_save(_weights(plt, weights, tag), out / f"{tag}_weights.png"))
+    share_cols = [f"group_{g}_share" for g in range(scenario.num_groups)]
+    if weights is not None and len(weights) and set(share_cols) <= set(weights.columns):
+        shares = weights.groupby("round")[share_cols].first()
+        figure = _shares(plt, shares, list(scenario.group_names), tag)
+        names.append(_save(figure, out / f"{tag}_shares.png"))
     if run.get("source_quality") is not None:
         names.append(_save(_sources(plt, run["source_quality"], tag), out / f"{tag}_sources.png"))
     return names

@@ -10,6 +10,7 @@ import pytest
 
 from simulations.report import RunFolderError, build_report, collapse_weights
 from simulations.run import load_sweep, markdown_summary, run_sweep
+from tests._tiny_run import tiny_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "simulations" / "scenarios" / "smoke.toml"
@@ -178,3 +179,16 @@ def test_summary_of_image_runs_has_a_frechet_distance_and_no_reverse_kl() -> Non
     assert "KID" in md and "0.50 ± 0.14" in md  # overall
     assert "g1: intra-KID" in md and "2.00 ± 0.28" in md  # group 1: 0.8 + 1 and 1.2 + 1
     assert "pull" not in md  # not measured by these runs
+
+
+def test_report_draws_the_group_dro_shares(tmp_path: Path) -> None:
+    run = tiny_run(tmp_path / "dro", {"aggregation": "group-dro", "dro-step": 0.5})
+    build_report([run], tmp_path / "report")
+    pngs = sorted(p.name for p in (tmp_path / "report").glob("*.png"))
+    assert (
+        "run0_shares.png" in pngs
+        and (tmp_path / "report" / "run0_shares.png").stat().st_size > 1000
+    )
+    plain = tiny_run(tmp_path / "plain", {})
+    build_report([plain], tmp_path / "report-plain")
+    assert not list((tmp_path / "report-plain").glob("*_shares.png"))
