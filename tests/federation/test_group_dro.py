@@ -7,6 +7,7 @@ import pytest
 
 from fedgan.config import RunConfig, RunConfigError
 from fedgan.federation import GroupDroShares, client_weights, run_in_process
+from tests._tiny_run import TINY
 
 ROWS = np.array([0.95, 0.05])  # the groups' shares of the rows
 START = np.array([0.5, 0.5])  # group-balanced
@@ -80,18 +81,8 @@ def test_bad_inputs_are_named() -> None:
 
 
 def test_a_run_logs_the_shares_and_weighs_by_them() -> None:
-    cfg = RunConfig.from_mapping(
-        {
-            "aggregation": "group-dro",
-            "dro-step": 0.5,
-            "num-server-rounds": 3,
-            "generator-steps": 2,
-            "eval-every": 3,
-            "batch-size": 32,
-            "eval-samples": 300,
-            "hidden": 16,
-        }
-    )
+    extra = {"aggregation": "group-dro", "dro-step": 0.5, "num-server-rounds": 3, "eval-every": 3}
+    cfg = RunConfig.from_mapping(TINY | extra)
     run = run_in_process(cfg, num_partitions=3)
     weights = run.tables()["weights"]
     for _, part in weights.groupby("round"):
