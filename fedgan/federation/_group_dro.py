@@ -85,16 +85,23 @@ class GroupDroShares:
         self.shares = _project(moved / moved.sum(), self.low, self.high)
         return self.shares
 
-    def state(self) -> list[float]:
-        """The shares, for checkpoints."""
-        return self.shares.tolist()
+    def state(self) -> dict[str, list[float]]:
+        """The shares and the box, for checkpoints."""
+        return {
+            "shares": self.shares.tolist(),
+            "low": self.low.tolist(),
+            "high": self.high.tolist(),
+        }
 
-    def restore(self, shares: list[float]) -> None:
-        """Put back what :meth:`state` saved."""
-        saved = np.asarray(shares, np.float64)
-        if saved.shape != self.shares.shape:
-            raise ValueError(f"saved shares have shape {saved.shape}, need {self.shares.shape}")
-        self.shares = saved
+    def restore(self, state: dict[str, list[float]]) -> None:
+        """Put back what :meth:`state` saved (the box as it was made, not as rows now say)."""
+        saved = {k: np.asarray(state[k], np.float64) for k in ("shares", "low", "high")}
+        if any(v.shape != self.shares.shape for v in saved.values()):
+            raise ValueError(
+                f"saved shares have shapes {[v.shape for v in saved.values()]}, "
+                f"need {self.shares.shape}"
+            )
+        self.shares, self.low, self.high = saved["shares"], saved["low"], saved["high"]
 
 
 def _project(p: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:

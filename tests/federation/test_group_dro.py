@@ -63,6 +63,20 @@ def test_one_lying_client_is_outvoted_or_boxed_in() -> None:
     assert shares[1] <= START[1] + 1e-12  # never past group-balanced
 
 
+def test_the_checkpoint_keeps_the_box_it_was_made_with() -> None:
+    dro = GroupDroShares(START, ROWS, step=0.5)
+    dro.update(_estimates(3.0, 1.0))
+    later = GroupDroShares(START, np.array([0.9, 0.1]), step=0.5)  # rows changed since
+    later.restore(dro.state())
+    assert later.shares.tolist() == dro.shares.tolist() and later.low.tolist() == [0.5, 0.05]
+    for _ in range(100):
+        assert (
+            later.update(_estimates(3.0, 1.0)).tolist() == dro.update(_estimates(3.0, 1.0)).tolist()
+        )
+    with pytest.raises(ValueError, match="saved shares have shapes"):
+        later.restore({"shares": [1.0], "low": [1.0], "high": [1.0]})
+
+
 def test_no_estimates_no_step() -> None:
     dro = GroupDroShares(START, ROWS, step=0.5)
     assert dro.update(np.full((3, 2), np.nan)).tolist() == START.tolist()  # dp = critic
