@@ -110,3 +110,11 @@ def test_a_run_logs_the_shares_and_weighs_by_them() -> None:
     line = next(x for x in verdict.lines if "Weights (group-dro)" in x)
     assert "0.500 → " in line and "between 0.050 and 0.500" in line  # ring8: 5% minority
     assert verdict.facts["group/1/dro_share"] == weights["group_1_share"].iloc[-1]
+
+
+def test_under_dp_no_estimate_is_released_and_the_shares_stay() -> None:
+    extra = {"aggregation": "group-dro", "dro-step": 0.5, "dp": "critic", "eval-every": 2}
+    weights = run_in_process(RunConfig.from_mapping(TINY | extra), num_partitions=3).tables()[
+        "weights"
+    ]
+    assert weights["group_1_share"].tolist() == [0.5] * len(weights)
