@@ -93,8 +93,13 @@ class GroupDroShares:
             "high": self.high.tolist(),
         }
 
-    def restore(self, state: dict[str, list[float]]) -> None:
-        """Put back what :meth:`state` saved (the box as it was made, not as rows now say)."""
+    def restore(self, state: dict[str, list[float]] | list[float]) -> None:
+        """Put back what :meth:`state` saved (the box as it was made, not as rows now say).
+
+        A bare list is the shares alone (checkpoints of 2026-12-07, before the box was saved).
+        """
+        if isinstance(state, list):
+            state = {"shares": state, "low": self.low.tolist(), "high": self.high.tolist()}
         saved = {k: np.asarray(state[k], np.float64) for k in ("shares", "low", "high")}
         if any(v.shape != self.shares.shape for v in saved.values()):
             raise ValueError(

@@ -125,7 +125,7 @@ class Aggregator:
         # aggregation = "group-dro": the groups' shares, moved each round (made at round 1,
         # from the declared rows then; a resumed run puts its saved shares back).
         self.dro: GroupDroShares | None = None
-        self._dro_saved: dict[str, list[float]] | None = None
+        self._dro_saved: dict[str, list[float]] | list[float] | None = None
 
     @property
     def released(self) -> Generator:

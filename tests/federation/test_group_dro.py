@@ -73,6 +73,9 @@ def test_the_checkpoint_keeps_the_box_it_was_made_with() -> None:
         assert (
             later.update(_estimates(3.0, 1.0)).tolist() == dro.update(_estimates(3.0, 1.0)).tolist()
         )
+    older = GroupDroShares(START, ROWS, step=0.5)
+    older.restore([0.7, 0.3])  # an earlier checkpoint: the shares alone, the box as made
+    assert older.shares.tolist() == [0.7, 0.3] and older.high.tolist() == [0.95, 0.5]
     with pytest.raises(ValueError, match="saved shares have shapes"):
         later.restore({"shares": [1.0], "low": [1.0], "high": [1.0]})
 
