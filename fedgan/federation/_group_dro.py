@@ -24,7 +24,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["GroupDroShares", "shares_line"]
+from fedgan.federation._weights import group_shares
+from fedgan.protocol import ClientReport, group_key
+
+__all__ = ["GroupDroShares", "critic_gaps", "round_shares", "shares_line"]
 
 
 class GroupDroShares:
@@ -51,6 +54,14 @@ class GroupDroShares:
         self.low, self.high = np.minimum(start, rows), np.maximum(start, rows)
         self.step = float(step)
         self.shares = start / start.sum()
+
+    @classmethod
+    def for_rows(
+        cls, totals: np.ndarray, target_share: Sequence[float] | None, *, step: float
+    ) -> GroupDroShares:
+        """Start at group-balanced's shares for the groups' row ``totals``; box to the rows'."""
+        totals = np.asarray(totals, np.float64)
+        return cls(group_shares(target_share, totals > 0), totals / totals.sum(), step=step)
 
     def update(self, estimates: np.ndarray) -> np.ndarray:
         """Move ``π`` by one round's estimates and return it.
@@ -107,6 +118,38 @@ class GroupDroShares:
                 f"need {self.shares.shape}"
             )
         self.shares, self.low, self.high = saved["shares"], saved["low"], saved["high"]
+
+
+def critic_gaps(reports: Sequence[ClientReport], num_groups: int) -> np.ndarray:
+    """``[K, G]`` each report's critic gap per group; NaN where it holds no rows or sent none."""
+    gaps = [
+        [
+            r.metrics.get(group_key(g, "wasserstein"), np.nan) if r.counts[g] > 0 else np.nan
+            for g in range(num_groups)
+        ]
+        for r in reports
+    ]
+    return np.array(gaps, dtype=np.float64).reshape(len(reports), num_groups)
+
+
+def round_shares(
+    dro: GroupDroShares | None,
+    saved: dict[str, list[float]] | list[float] | None,
+    reports: Sequence[ClientReport],
+    *,
+    totals: np.ndarray,
+    target_share: Sequence[float] | None,
+    step: float,
+) -> GroupDroShares:
+    """One round of the server's shares: made on the first round (from the declared row
+    ``totals`` then, and ``saved`` put back on a resumed run), then moved by ``reports``.
+    """
+    if dro is None:
+        dro = GroupDroShares.for_rows(totals, target_share, step=step)
+        if saved is not None:
+            dro.restore(saved)
+    dro.update(critic_gaps(reports, len(dro.shares)))
+    return dro
 
 
 def _project(p: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:

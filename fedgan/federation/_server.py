@@ -21,7 +21,7 @@ from fedgan.data import Scenario
 from fedgan.designs import FederationDesign, place_owned
 from fedgan.federation._checkpoint import tables_to_text
 from fedgan.federation._declared import bound_declarations, follow_reports
-from fedgan.federation._group_dro import GroupDroShares
+from fedgan.federation._group_dro import GroupDroShares, round_shares
 from fedgan.federation._replies import Reply, RoundOutcome, critic_feedback
 from fedgan.federation._reply_checks import check_reply
 from fedgan.federation._robust import HISTORY_ROUNDS, combine, outlier_reasons, update_norms
@@ -34,7 +34,6 @@ from fedgan.protocol import (
     OWNED,
     ClientReport,
     ReplyStatus,
-    group_key,
     unpack,
 )
 from fedgan.training import ServerGenerator, WeightAverage
@@ -228,28 +227,19 @@ class Aggregator:
 
     def _group_dro(self, reports: list[ClientReport]) -> list[float] | None:
         """``π`` for this round: ``target-share``, or the group-DRO shares moved by ``reports``."""
+        target = self.config.target_shares()
         if self.config.aggregation != "group-dro":
-            target = self.config.target_shares()
             return None if target is None else list(target)
-        if self.dro is None:
-            totals = np.sum(list(self.declared.values()), axis=0)
-            start = group_shares(self.config.target_shares(), totals > 0)
-            self.dro = GroupDroShares(start, totals / totals.sum(), step=self.config.dro_step)
-            if self._dro_saved is not None:
-                self.dro.restore(self._dro_saved)
-        estimates = np.array(
-            [
-                [
-                    r.metrics.get(group_key(g, "wasserstein"), np.nan)
-                    if r.counts[g] > 0
-                    else np.nan
-                    for g in range(self.num_groups)
-                ]
-                for r in reports
-            ],
-            dtype=np.float64,
-        ).reshape(len(reports), self.num_groups)
-        return self.dro.update(estimates).tolist()
+        totals = np.sum(list(self.declared.values()), axis=0)
+        self.dro = round_shares(
+            self.dro,
+            self._dro_saved,
+            reports,
+            totals=totals,
+            target_share=target,
+            step=self.config.dro_step,
+        )
+        return self.dro.shares.tolist()
 
     def _status(self, reply: Reply) -> tuple[ClientReport | None, str, str]:
         """The reply's report, its status (ok, failed, rejected, stopped) and the reason."""
