@@ -141,8 +141,10 @@ def round_shares(
     target_share: Sequence[float] | None,
     step: float,
 ) -> GroupDroShares:
-    """One round of the server's shares: made on the first round (from the declared row
-    ``totals`` then, and ``saved`` put back on a resumed run), then moved by ``reports``.
+    """One round of the server's shares, moved by ``reports``.
+
+    Made on the first round, from the declared row ``totals`` then (``saved`` put back on a
+    resumed run).
     """
     if dro is None:
         dro = GroupDroShares.for_rows(totals, target_share, step=step)
